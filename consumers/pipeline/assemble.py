@@ -1,0 +1,45 @@
+"""Labelled paragraphs + metadata + tags -> `Article`, or `Rejected` when there is no story."""
+
+from __future__ import annotations
+
+from .ids import article_id, content_hash, same_site
+from .model import Article, Label, LanguageTag, PageMeta, Paragraph, RawPage, Rejected, RejectReason, TopicTag
+
+MIN_STORY_CHARS = 80
+
+
+def story_or_rejection(page: RawPage, paragraphs: list[Paragraph]) -> Rejected | None:
+    story = [p for p in paragraphs if p.label is Label.STORY]
+    chars = sum(len(p.text) for p in story)
+    if not story:
+        reason = RejectReason.NO_STORY_FOUND
+    elif chars < MIN_STORY_CHARS:
+        reason = RejectReason.TOO_SHORT
+    else:
+        return None
+    return Rejected(reason=reason, detail=f"{len(story)} story paragraphs, {chars} chars",
+                    url=page.url, record_id=page.record_id, paragraph_count=len(paragraphs),
+                    story_paragraph_count=len(story), story_chars=chars)
+
+
+def key_url(page: RawPage, meta: PageMeta) -> str:
+    """The URL the article is keyed by: its canonical URL when it declares one on its own site."""
+    canonical = meta.canonical_url
+    if canonical and canonical.startswith(("http://", "https://")) and same_site(canonical, page.url):
+        return canonical
+    return page.url
+
+
+def assemble(page: RawPage, meta: PageMeta, paragraphs: list[Paragraph],
+             language: LanguageTag, topics: tuple[TopicTag, ...]) -> Article:
+    text = "\n\n".join(p.text for p in paragraphs if p.label is Label.STORY)
+    return Article(
+        article_id=article_id(key_url(page, meta)),
+        record_id=page.record_id,
+        url=page.url,
+        meta=meta,
+        paragraphs=tuple(paragraphs),
+        language=language,
+        topics=topics,
+        content_hash=content_hash(text),
+    )
