@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from .settings import Settings
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="storysift", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -17,6 +18,26 @@ def main(argv: list[str] | None = None) -> int:
     clean.add_argument("--workers", type=int, default=1, help="processes to use")
     clean.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
+    worker = sub.add_parser("worker", help="run a stream worker (configure with STORYSIFT_* env vars)")
+    worker.add_argument("--loglevel", default="INFO")
+
+    replay = sub.add_parser("replay", help="publish raw pages (JSONL, .html, .txt) to the raw topic")
+    replay.add_argument("files", nargs="+", help=".jsonl/.ndjson records, or .html/.txt pages (optionally .gz)")
+    replay.add_argument("--topic", help="topic to publish to (default: the raw topic)")
+    replay.add_argument("--base-url", help="URL prefix for .html/.txt files without a canonical link")
+    replay.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sub.add_parser("topics", help="create all topics with the configured partitions")
+
+    tail = sub.add_parser("tail", help="print outcomes arriving on the clean, rejections and dead-letter topics")
+    tail.add_argument("--since-ms", type=int, help="start at this record time (epoch ms; default: now)")
+    tail.add_argument("--limit", type=int, default=0, help="stop after this many records")
+    tail.add_argument("--seconds", type=float, default=0, help="stop after this many seconds")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args, _rest = parser.parse_known_args(argv)
     settings = Settings.from_env()
     if args.command == "clean":
@@ -24,6 +45,26 @@ def main(argv: list[str] | None = None) -> int:
 
         run_clean(args.files, settings.limits, workers=args.workers, progress=not args.quiet)
         return 0
+    if args.command == "worker":
+        from .streaming.worker import run_worker
+
+        run_worker(settings, loglevel=args.loglevel)
+        return 0
+    if args.command == "replay":
+        from .replay import run_replay
+
+        return run_replay(settings, args.files, args.topic, args.base_url, progress=not args.quiet)
+    if args.command == "topics":
+        from .streaming.topics import ensure_topics, topic_specs
+
+        logging.basicConfig(level=logging.WARNING)
+        for name, state in ensure_topics(settings, topic_specs(settings)).items():
+            print(f"{name}: {state} ({settings.partitions} partitions)")
+        return 0
+    if args.command == "tail":
+        from .tail import run_tail
+
+        return run_tail(settings, since_ms=args.since_ms, limit=args.limit, seconds=args.seconds)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -28,6 +28,8 @@ class Settings:
     dedup_ttl_seconds: int = 7 * 24 * 3600
     batch_size: int = 100
     batch_seconds: float = 0.2
+    # How long the group waits for a silent (crashed) worker before moving its partitions.
+    session_timeout_seconds: float = 10.0
     # Secrets: never logged (repr=False keeps them out of reprs and logs).
     sasl_username: str = field(default="", repr=False)
     sasl_password: str = field(default="", repr=False)

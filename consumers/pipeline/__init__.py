@@ -13,6 +13,7 @@ from .assemble import assemble, story_or_rejection
 from .classify import classify
 from .deadline import Deadline, DeadlineExceeded
 from .decode import decode_record
+from .guards import guard_page
 from .html_blocks import PageTooComplex, parse_html
 from .language import LanguageTagger
 from .model import (Article, BodyFormat, Failed, FailureKind, Limits, Outcome, PageMeta, RawPage,
@@ -68,6 +69,8 @@ class Pipeline:
     def _run_stages(self, page: RawPage, timer: StageTimer, deadline: Deadline) -> Article | Rejected:
         if not page.body.strip():
             return Rejected(RejectReason.EMPTY_BODY, "body is empty", page.url, page.record_id)
+        if (guarded := guard_page(page, self.limits)) is not None:
+            return guarded
         if page.body_format is BodyFormat.HTML:
             blocks, meta = parse_html(page.body, self.limits, deadline)
         else:

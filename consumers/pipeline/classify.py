@@ -1,52 +1,150 @@
-"""Story/boilerplate classification of blocks (first version: jusText-style heuristics).
+"""Story/boilerplate classification of blocks.
 
-Stages: score each block alone, then revise short blocks by their neighbours.
+`classify` chains named stages, each usable alone on hand-built blocks:
+
+1. `score_alone`      - a logistic model over each block's own features and its immediate
+                        neighbours' shape (length, links, punctuation, kind, DOM hints).
+2. `revise_in_context` - a second logistic model over the first-pass scores in context: scores
+                        of neighbours, the densest story run in reading order, the DOM element
+                        holding most story text, vocabulary coherence with the story, position
+                        before/after the story.
+3. `apply_story_end`  - rules no model is needed for: once the story is over and page furniture
+                        (comment form, share prompts, teaser headers) has appeared, the rest is
+                        boilerplate; a short unpunctuated line between story paragraphs that
+                        shares little vocabulary with them is an inline "related story" link.
+
+Weights live in classifier_model.json (trained by bench/train_classifier.py on half of the
+WCXB dev pages; WCXB is CC BY 4.0, "WCXB, Murrough Foley 2026"). HTML blocks and plain-text
+blocks have separate weights (plain text has no DOM features).
 """
 
 from __future__ import annotations
 
-import re
+import math
+import operator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
+import orjson
+
+from .features import (context_features, has_boiler_phrase, local_features, neighbour_features, stopwords,
+                       words_of)
 from .model import Block, BlockKind, Label, Paragraph
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STOPWORDS = frozenset(
-    "the a an and or of to in on for with by at from as is are was were be been that this it its "
-    "he she they we you i his her their our not but which who said has have had will would".split()
-)
+_MODEL_PATH = Path(__file__).with_name("classifier_model.json")
 
 
-def classify(blocks: list[Block]) -> list[Paragraph]:
-    scores = [score_block(b) for b in blocks]
-    scores = revise_with_neighbours(scores)
-    return [Paragraph(text=b.text, kind=b.kind, label=Label.STORY if s >= 0.5 else Label.BOILERPLATE,
-                      score=round(s, 4)) for b, s in zip(blocks, scores)]
+@dataclass(frozen=True)
+class StageWeights:
+    stage1: tuple[float, ...]
+    revisions: tuple[tuple[float, ...], ...]  # one weight vector per context revision pass
+    threshold: float
 
 
-def score_block(block: Block) -> float:
-    words = _WORD.findall(block.text.lower())
+@lru_cache(maxsize=1)
+def load_weights() -> dict[str, StageWeights]:
+    data = orjson.loads(_MODEL_PATH.read_bytes())
+    return {mode: StageWeights(tuple(m["stage1"]), tuple(tuple(r) for r in m["revisions"]), float(m["threshold"]))
+            for mode, m in data["modes"].items()}
+
+
+def classify(blocks: list[Block], title: str | None = None) -> list[Paragraph]:
+    if not blocks:
+        return []
+    mode = "html" if any(b.dom_path for b in blocks) else "text"
+    weights = load_weights()[mode]
+    x1 = stage1_inputs(blocks, title)
+    p1 = score_alone(x1, weights)
+    p2 = revise_in_context(blocks, x1, p1, weights)
+    p3 = apply_story_end(blocks, p2, weights.threshold) if mode == "text" else p2
+    return [Paragraph(text=b.text, kind=b.kind, label=Label.STORY if s >= weights.threshold else Label.BOILERPLATE,
+                      score=round(s, 4)) for b, s in zip(blocks, p3)]
+
+
+def title_words(title: str | None) -> frozenset[str]:
+    return frozenset(words_of(title)) if title else frozenset()
+
+
+def stage1_inputs(blocks: list[Block], title: str | None) -> list[list[float]]:
+    tw = title_words(title)
+    locals_ = [local_features(b, tw) for b in blocks]
+    return [loc + neighbour_features(locals_, i) for i, loc in enumerate(locals_)]
+
+
+def logistic(weights: tuple[float, ...], x: list[float]) -> float:
+    z = sum(map(operator.mul, weights, x))
+    if z < -30:
+        return 0.0
+    if z > 30:
+        return 1.0
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def score_alone(x1: list[list[float]], weights: StageWeights) -> list[float]:
+    return [logistic(weights.stage1, x) for x in x1]
+
+
+def context_inputs(blocks: list[Block], x1: list[list[float]], p1: list[float]) -> list[list[float]]:
+    ctx = context_features(blocks, p1, x1)
+    return [a + c for a, c in zip(x1, ctx)]
+
+
+def revise_in_context(blocks: list[Block], x1: list[list[float]], p1: list[float],
+                      weights: StageWeights) -> list[float]:
+    """Each revision pass rescores every block from the previous pass's scores in context."""
+    scores = p1
+    for revision in weights.revisions:
+        scores = [logistic(revision, x) for x in context_inputs(blocks, x1, scores)]
+    return scores
+
+
+def _is_furniture(text: str) -> bool:
+    return len(text) < 200 and has_boiler_phrase(text)
+
+
+def apply_story_end(blocks: list[Block], scores: list[float], threshold: float) -> list[float]:
+    """Plain-text revision: the story ends at the last story block before page furniture
+    (comment form, share prompt, teaser header); everything after it is boilerplate unless it
+    is strongly story-like AND coheres with the story. Short unpunctuated lines inside the story
+    that share little vocabulary with it are inline related-story links."""
+    n = len(blocks)
+    out = list(scores)
+    story = [i for i in range(n) if out[i] >= threshold]
+    if not story:
+        return out
+    furniture = next((i for i in range(story[0], n) if _is_furniture(blocks[i].text) and out[i] < threshold), None)
+    if furniture is not None:
+        for i in range(furniture + 1, n):
+            out[i] = min(out[i], threshold - 0.01) if out[i] < 0.95 else out[i]
+    vocab = _story_vocabulary(blocks, out, threshold)
+    for i in range(1, n - 1):
+        text = blocks[i].text
+        if out[i] >= threshold and _headline_like(text) and out[i - 1] >= threshold and out[i + 1] >= threshold:
+            if _coherence(text, vocab) < 0.5:
+                out[i] = threshold - 0.01
+    return out
+
+
+def _headline_like(text: str) -> bool:
+    words = text.split()
+    return 3 <= len(words) <= 20 and text.rstrip()[-1:] not in ".!?\"\u201d\u2019:;)"
+
+
+def _story_vocabulary(blocks: list[Block], scores: list[float], threshold: float) -> dict[str, int]:
+    stop_set = stopwords()
+    vocab: dict[str, int] = {}
+    for b, s in zip(blocks, scores):
+        if s >= threshold and len(b.text) > 150:
+            for t in set(words_of(b.text)):
+                if t not in stop_set and len(t) > 3:
+                    vocab[t] = vocab.get(t, 0) + 1
+    return vocab
+
+
+def _coherence(text: str, vocab: dict[str, int]) -> float:
+    stop_set = stopwords()
+    words = {t for t in words_of(text) if t not in stop_set and len(t) > 3}
     if not words:
         return 0.0
-    link_density = block.link_chars / max(len(block.text), 1)
-    stop_density = sum(w in _STOPWORDS for w in words) / len(words)
-    score = 0.5
-    score += min(len(words), 60) / 200
-    score += (stop_density - 0.2) * 1.2
-    score -= link_density * 0.8
-    if block.text[-1:] in ".!?\"”’)":
-        score += 0.1
-    if block.boilerplate_hint:
-        score -= 0.3
-    if block.kind is BlockKind.HEADING:
-        score -= 0.1
-    return max(0.0, min(1.0, score))
-
-
-def revise_with_neighbours(scores: list[float]) -> list[float]:
-    revised = list(scores)
-    for i, s in enumerate(scores):
-        if 0.35 < s < 0.65:
-            prev = scores[i - 1] if i else 0.0
-            nxt = scores[i + 1] if i + 1 < len(scores) else 0.0
-            revised[i] = (s + max(prev, nxt)) / 2
-    return revised
+    return sum(vocab.get(t, 0) >= 2 for t in words) / len(words)

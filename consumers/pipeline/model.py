@@ -56,9 +56,11 @@ class Limits:
     """Bounds that keep a hostile page from stalling or exhausting a worker."""
 
     max_record_bytes: int = 8 * 1024 * 1024
-    max_page_chars: int = 4 * 1024 * 1024
+    max_page_chars: int = 8 * 1024 * 1024
     max_dom_nodes: int = 200_000
     max_dom_depth: int = 512
+    max_tag_attributes: int = 4000
+    max_select_options: int = 5000
     max_blocks: int = 20_000
     max_seconds: float = 5.0
 
@@ -95,6 +97,8 @@ class Block:
     heading_level: int = 0
     in_main: bool = False
     boilerplate_hint: bool = False
+    hints: frozenset[str] = frozenset()   # class/id/role hint groups of the enclosing elements
+    containers: tuple[int, ...] = ()      # serial numbers of enclosing block elements, outermost first
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,7 @@ class Rejected:
     paragraph_count: int = 0
     story_paragraph_count: int = 0
     story_chars: int = 0
+    content_hash: str | None = None  # set for `duplicate`: the hash already published
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,30 @@
+# storysift worker image: `docker build -t storysift .`, then `docker run storysift` runs
+# `storysift worker`; any other subcommand works too (`docker run storysift topics`).
+# Configure with STORYSIFT_* variables (consumers/settings.py), as on the local path.
+
+FROM python:3.11-slim AS build
+# Build tools only in this stage: some dependencies may compile C extensions.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends build-essential \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY consumers ./consumers
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    STORYSIFT_DATA_DIR=/var/lib/storysift \
+    STORYSIFT_METRICS_PORT=9108
+RUN useradd --system --uid 10001 --home-dir /var/lib/storysift --create-home storysift
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir --no-index /wheels/*.whl && rm -rf /wheels
+USER 10001
+WORKDIR /var/lib/storysift
+# /metrics, /healthz, /readyz (consumers/observability.py)
+EXPOSE 9108
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('STORYSIFT_METRICS_PORT', '9108'), timeout=2)"]
+ENTRYPOINT ["storysift"]
+CMD ["worker"]

@@ -1,0 +1,134 @@
+"""Train the shipped topic model from ../shared/data alone (reproducible: no randomness).
+
+    .venv/bin/python bench/train_topics.py            # writes consumers/pipeline/models/topic-model.json.gz
+    .venv/bin/python bench/train_topics.py --check    # cross-validated figures only, writes nothing
+
+One naive Bayes model per language, trained on that language's MasakhaNEWS dev articles
+(headline + text) and its SIB-200 train/dev sentences, labels mapped to IPTC top-level topics.
+A language ships only if its cross-validated top-1 accuracy reaches SHIP_MIN_TOP1: for the
+others the tagger says nothing rather than guess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.tagdata import (MASAKHANEWS_LANGUAGES, NewsArticle, iptc_top_level,  # noqa: E402
+                           news_articles, shared_data, sib_topic_sentences)
+from consumers.pipeline.topic_model import NaiveBayes, hashed_features  # noqa: E402
+
+MODEL_PATH = Path(__file__).resolve().parent.parent / "consumers" / "pipeline" / "models" / "topic-model.json.gz"
+FOLDS = 5
+SHIP_MIN_TOP1 = 0.75
+
+
+def article_features(article: NewsArticle) -> Counter[int]:
+    return hashed_features(f"{article.headline}\n{article.text}")
+
+
+def folds(articles: list[NewsArticle], k: int = FOLDS) -> list[int]:
+    """Deterministic stratified fold number per article (round-robin within each label)."""
+    seen: Counter[str] = Counter()
+    assignment = []
+    for article in articles:
+        assignment.append(seen[article.label] % k)
+        seen[article.label] += 1
+    return assignment
+
+
+def train_language(articles: list[NewsArticle], sentences: list[tuple[str, str]]) -> NaiveBayes:
+    documents = [(article_features(a), a.label) for a in articles]
+    documents += [(hashed_features(text), label) for text, label in sentences]
+    return NaiveBayes.train(documents)
+
+
+def cross_validate(articles: list[NewsArticle], sentences: list[tuple[str, str]],
+                   k: int = FOLDS) -> list[tuple[str, str | None]]:
+    """(gold, predicted top-1 or None) for every article, each predicted by a model not trained on it."""
+    assignment = folds(articles, k)
+    results: list[tuple[str, str | None]] = []
+    for fold in range(k):
+        train = [a for a, f in zip(articles, assignment) if f != fold]
+        model = train_language(train, sentences)
+        for article, f in zip(articles, assignment):
+            if f == fold:
+                ranked = model.probabilities(article_features(article))
+                results.append((article.label, ranked[0][0] if ranked else None))
+    return results
+
+
+def top1_and_macro_f1(results: list[tuple[str, str | None]]) -> tuple[float, float]:
+    top1 = sum(gold == predicted for gold, predicted in results) / len(results)
+    labels = sorted({gold for gold, _ in results})
+    f1s = []
+    for label in labels:
+        tp = sum(g == label and p == label for g, p in results)
+        fp = sum(g != label and p == label for g, p in results)
+        fn = sum(g == label and p != label for g, p in results)
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return top1, sum(f1s) / len(f1s)
+
+
+def evaluate_all(data: Path, languages: list[str] | None = None, k: int = FOLDS) -> dict[str, dict]:
+    figures: dict[str, dict] = {}
+    for folder in languages or list(MASAKHANEWS_LANGUAGES):
+        iso, flores = MASAKHANEWS_LANGUAGES[folder]
+        articles = news_articles(data, folder)
+        sentences = sib_topic_sentences(data, flores) if flores else []
+        results = cross_validate(articles, sentences, k)
+        top1, macro = top1_and_macro_f1(results)
+        figures[folder] = {"iso": iso, "articles": len(articles), "top1": top1, "macro_f1": macro,
+                           "confusions": Counter((g, p) for g, p in results if g != p).most_common(3)}
+    return figures
+
+
+def build_model(data: Path, figures: dict[str, dict]) -> dict:
+    models = {}
+    for folder, fig in figures.items():
+        iso, flores = MASAKHANEWS_LANGUAGES[folder]
+        if iso is None or fig["top1"] < SHIP_MIN_TOP1:
+            continue
+        sentences = sib_topic_sentences(data, flores) if flores else []
+        models[iso] = train_language(news_articles(data, folder), sentences).to_json()
+    return {
+        "format": 1,
+        "licence": "CC BY-SA 4.0 (derived from SIB-200/FLORES-200 text); see models/README.md",
+        "topics": iptc_top_level(data),
+        "cross_validated_top1": {MASAKHANEWS_LANGUAGES[f][0]: round(fig["top1"], 4)
+                                 for f, fig in figures.items() if MASAKHANEWS_LANGUAGES[f][0] in models},
+        "languages": models,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="print cross-validated figures, write nothing")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = parser.parse_args(argv)
+    data = shared_data()
+    if data is None:
+        print("development data not found (../shared/data or STORYSIFT_SHARED): nothing to train on")
+        return 0
+    figures = evaluate_all(data)
+    for folder, fig in figures.items():
+        print(f"{folder} ({fig['iso'] or 'no ISO 639-1'}): {fig['articles']} articles, "
+              f"{FOLDS}-fold top-1 {fig['top1']:.3f}, macro-F1 {fig['macro_f1']:.3f}")
+    if args.check:
+        return 0
+    model = build_model(data, figures)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    payload = json.dumps(model, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    args.out.write_bytes(gzip.compress(payload, mtime=0))
+    print(f"wrote {args.out} ({args.out.stat().st_size} bytes): languages {sorted(model['languages'])}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,324 @@
+"""Numeric features of blocks for the story/boilerplate model.
+
+Two families:
+- `local_features`: one block alone (length, words, stopword density, punctuation and sentence
+  shape, link density, kind, DOM hints, generic boilerplate phrases). DOM-derived entries are 0
+  for plain-text blocks, so one function serves both inputs.
+- `context_features`: the block among its neighbours and the page, given first-pass scores
+  (neighbour scores, densest story region in reading order, enclosing DOM region, coherence of
+  its vocabulary with the story, position after the story's end).
+
+Stopwords: jusText stoplists for 17 languages (stopwords.json), plus common function characters
+for Chinese/Japanese where words are not space-separated.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import orjson
+
+from .model import Block, BlockKind
+
+_WORD = re.compile(r"\w+")
+_CAPITALISED = re.compile(r"(?:^|\s)[A-Z\u00c0-\u00de]")
+_DIGIT = re.compile(r"\d")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f][\"'\u201d\u2019)\]]?(?:\s|$)")
+_CJK_FUNCTION = frozenset("的了是在和有我他这个们中也不就人都一上为到说要会以对与及之而被把从你她它很没还但其所等于可过将")
+_END_PUNCT = frozenset(".!?:;\"'\u201d\u2019)\u3002\uff01\uff1f\u300d")
+# Generic web-furniture vocabulary (any site): comment forms, share prompts, teaser headers,
+# legal lines, cookie banners, sign-up prompts, navigation words. Multilingual where common.
+_BOILER_PHRASES = re.compile(
+    r"leave a (?:reply|comment)|post a comment|add a comment|comments? (?:are )?closed|comment policy|"
+    r"your email address will not be published|required fields are marked|"
+    r"share (?:this|on|via)|follow us|like us on|on (?:facebook|twitter|instagram)\b|"
+    r"you (?:may|might) (?:also )?like|related (?:articles|posts|stories)|read (?:more|next)|more from|"
+    r"recommended for you|most popular|trending now|sponsored|advertisement|"
+    r"all rights reserved|copyright|\u00a9|terms of (?:use|service)|privacy policy|cookie|"
+    r"subscribe|newsletter|sign up|log ?in\b|sign in\b|create an account|"
+    r"skip to (?:main )?content|back to top|click here|load more|show more|"
+    r"alle rechte vorbehalten|impressum|datenschutz|kommentar|teilen|"
+    r"todos los derechos|comentarios|compartir|tous droits|commentaires|partager|"
+    r"wszelkie prawa|komentarz|udost\u0119pnij"
+)
+
+
+def has_boiler_phrase(text: str) -> bool:
+    """Generic page-furniture phrase present (comment form, share prompt, legal line...)."""
+    return _BOILER_PHRASES.search(text.lower()) is not None
+
+
+_DATE_LIKE = re.compile(r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+                        r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4})\b", re.I)
+
+HINT_GROUPS = ("nav", "footer", "header", "sidebar", "comment", "share", "related", "ad", "cookie",
+               "subscribe", "meta", "hidden", "content")
+_KINDS = (BlockKind.HEADING, BlockKind.LIST_ITEM, BlockKind.TABLE_CELL, BlockKind.QUOTE,
+          BlockKind.CAPTION, BlockKind.PREFORMATTED)
+
+LOCAL_NAMES = (
+    "bias", "log_chars", "log_words", "stop_density", "stop_count_log", "link_density", "ends_punct",
+    "sentences_log", "comma_rate", "title_case", "digit_share", "avg_word_len", "cjk_share",
+    "ellipsis_end", "boiler_phrase", "date_like", "pipe_sep", "short_lt4", "long_gt40",
+    "has_dom", "boiler_container", "in_main", "depth", "title_overlap", "is_title",
+    *[f"kind_{k.value}" for k in _KINDS], "heading_level",
+    *[f"hint_{g}" for g in HINT_GROUPS],
+    "link_x_short", "stop_x_long",
+)
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    data = orjson.loads((Path(__file__).with_name("stopwords.json")).read_bytes())
+    return frozenset(data["words"])
+
+
+@lru_cache(maxsize=4096)
+def words_of(text: str) -> list[str]:
+    """Lower-cased word tokens (cached: every stage reads them; callers must not mutate)."""
+    return _WORD.findall(text.lower())
+
+
+def local_features(block: Block, title_words: frozenset[str]) -> list[float]:
+    text = block.text
+    chars = len(text)
+    tokens = words_of(text)
+    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+    cjk_share = cjk / chars if chars else 0.0
+    if cjk_share > 0.3:
+        n_words = max(1.0, cjk / 1.7 + len(tokens))
+        stops = sum(map(_CJK_FUNCTION.__contains__, text))
+    else:
+        n_words = float(len(tokens)) or 1.0
+        stop_set = stopwords()
+        stops = sum(map(stop_set.__contains__, tokens))
+    stop_density = min(1.0, stops / n_words)
+    link_density = block.link_chars / chars if chars else 0.0
+    sentences = len(_SENTENCE_END.findall(text)) + (cjk_share > 0.3) * text.count("\u3002")
+    raw_words = text.split()
+    capitalised = len(_CAPITALISED.findall(text))
+    digits = len(_DIGIT.findall(text))
+    last = text.rstrip()[-1:]
+    short = n_words < 4
+    long_ = n_words > 40
+    overlap = (sum(t in title_words for t in tokens) / len(tokens)) if tokens and title_words else 0.0
+    is_title = float(bool(title_words) and overlap > 0.8 and len(tokens) <= len(title_words) + 3
+                      and len(tokens) >= 0.6 * len(title_words))
+    hints = block.hints
+    has_dom = bool(block.dom_path)
+    return [
+        1.0,
+        math.log1p(chars) / 7.0,
+        math.log1p(n_words) / 5.0,
+        stop_density,
+        math.log1p(stops) / 4.0,
+        link_density,
+        float(last in _END_PUNCT),
+        math.log1p(sentences) / 3.0,
+        min(1.0, text.count(",") / n_words * 5),
+        capitalised / len(raw_words) if raw_words else 0.0,
+        digits / chars if chars else 0.0,
+        min(2.0, (sum(len(t) for t in tokens) / len(tokens)) / 6.0) if tokens else 0.0,
+        cjk_share,
+        float(text.endswith(("\u2026", "...", "[\u2026]"))),
+        float(has_boiler_phrase(text)) if chars < 400 else 0.0,
+        float(bool(_DATE_LIKE.search(text))) if chars < 120 else 0.0,
+        float(text.count("|") + text.count("\u00b7") + text.count("\u2022") >= 2),
+        float(short),
+        float(long_),
+        float(has_dom),
+        float(block.boilerplate_hint),
+        float(block.in_main),
+        min(len(block.containers), 40) / 20.0,
+        overlap,
+        is_title,
+        *[float(block.kind is k) for k in _KINDS],
+        block.heading_level / 6.0,
+        *[float(g in hints) for g in HINT_GROUPS],
+        link_density * float(short or n_words < 10),
+        stop_density * float(n_words >= 15),
+    ]
+
+
+CONTEXT_NAMES = (
+    "p1", "p1_logit", "prev_p1", "next_p1", "prev2_p1", "next2_p1", "window_mean", "in_text_region",
+    "in_dom_region", "dom_region_share", "coherence", "after_story_end", "before_story_start",
+    "between_story", "rel_position", "same_container_mean", "prev_is_heading_next_story",
+    "extra_negative_hints", "lacks_story_content_hint", "comment_outside_story", "outside_dom_region",
+    "after_dom_region", "before_dom_region", "blocks_since_story", "blocks_until_story",
+)
+_NEGATIVE_HINTS = frozenset(HINT_GROUPS) - {"content", "meta"}
+
+
+def context_features(blocks: list[Block], p1: list[float], locals_: list[list[float]]) -> list[list[float]]:
+    n = len(blocks)
+    if n == 0:
+        return []
+    lengths = [len(b.text) for b in blocks]
+    text_region = densest_run(p1, lengths)
+    dom_region, dom_share = densest_container(blocks, p1, lengths)
+    coherence = story_coherence(blocks, p1, lengths)
+    strong = [i for i in range(n) if p1[i] > 0.7 and lengths[i] > 80]
+    first_story = strong[0] if strong else 0
+    last_story = strong[-1] if strong else n - 1
+    container_mean = _container_means(blocks, p1, lengths)
+    story_hints = _story_hints(blocks, p1, lengths)
+    has_dom = bool(blocks[0].dom_path) or any(b.dom_path for b in blocks[:3])
+    in_region = [bool(dom_region) and dom_region in b.containers for b in blocks]
+    region_idx = [i for i in range(n) if in_region[i]]
+    region_lo, region_hi = (region_idx[0], region_idx[-1]) if region_idx else (0, n - 1)
+    since, until = _distance_to_strong(strong, n)
+    out = []
+    for i in range(n):
+        prev = p1[i - 1] if i else 0.0
+        nxt = p1[i + 1] if i + 1 < n else 0.0
+        prev2 = p1[i - 2] if i > 1 else 0.0
+        nxt2 = p1[i + 2] if i + 2 < n else 0.0
+        lo, hi = max(0, i - 3), min(n, i + 4)
+        window = (sum(p1[lo:hi]) - p1[i]) / max(1, hi - lo - 1)
+        inside_dom = float(bool(dom_region) and dom_region in blocks[i].containers)
+        p = min(max(p1[i], 1e-4), 1 - 1e-4)
+        out.append([
+            p1[i], math.log(p / (1 - p)) / 5.0, prev, nxt, prev2, nxt2, window,
+            float(text_region[0] <= i <= text_region[1]),
+            inside_dom, dom_share * inside_dom,
+            coherence[i],
+            float(i > last_story), float(i < first_story),
+            float(first_story < i < last_story),
+            i / max(1, n - 1),
+            container_mean[i],
+            float(blocks[i].kind is BlockKind.HEADING or locals_[i][17] > 0) * nxt,
+            min(2, len((blocks[i].hints - story_hints) & _NEGATIVE_HINTS)) / 2.0,
+            float("content" in story_hints and "content" not in blocks[i].hints),
+            float("comment" in blocks[i].hints and "comment" not in story_hints),
+            float(has_dom and bool(dom_region) and not inside_dom),
+            float(bool(region_idx) and i > region_hi), float(bool(region_idx) and i < region_lo),
+            since[i], until[i],
+        ])
+    return out
+
+
+def densest_run(p: list[float], lengths: list[int]) -> tuple[int, int]:
+    """The contiguous run of blocks maximising sum(len * (2p - 1)) (Kadane): the story region
+    in reading order."""
+    best, best_span = 0.0, (0, -1)
+    total, start = 0.0, 0
+    for i, (pi, li) in enumerate(zip(p, lengths)):
+        gain = min(li, 1000) * (2 * pi - 1)
+        if total <= 0:
+            total, start = gain, i
+        else:
+            total += gain
+        if total > best:
+            best, best_span = total, (start, i)
+    return best_span
+
+
+def densest_container(blocks: list[Block], p: list[float], lengths: list[int]) -> tuple[int, float]:
+    """The enclosing DOM element whose blocks maximise sum(len * (2p - 1)), and the share of all
+    story-weighted text it holds. (0, 0.0) without a DOM."""
+    gains: dict[int, float] = {}
+    story_total = 0.0
+    for b, pi, li in zip(blocks, p, lengths):
+        gain = min(li, 1000) * (2 * pi - 1)
+        story_total += min(li, 1000) * pi
+        for c in b.containers[1:]:
+            gains[c] = gains.get(c, 0.0) + gain
+    if not gains:
+        return 0, 0.0
+    best = max(gains, key=gains.__getitem__)
+    if gains[best] <= 0:
+        return 0, 0.0
+    held = sum(min(li, 1000) * pi for b, pi, li in zip(blocks, p, lengths) if best in b.containers)
+    return best, held / story_total if story_total else 0.0
+
+
+def story_coherence(blocks: list[Block], p: list[float], lengths: list[int]) -> list[float]:
+    """Share of a block's content words that also occur in the likely story text (other blocks,
+    weighted by first-pass score); teasers of other stories share little vocabulary."""
+    stop_set = stopwords()
+    words = [[t for t in words_of(b.text) if len(t) > 3 and t not in stop_set] for b in blocks]
+    weight: dict[str, float] = {}
+    for ws, pi in zip(words, p):
+        if pi < 0.5:
+            continue
+        for t in set(ws):
+            weight[t] = weight.get(t, 0.0) + pi
+    out = []
+    for ws, pi in zip(words, p):
+        if not ws:
+            out.append(0.0)
+            continue
+        own = set(ws)
+        shared = sum(1 for t in own if weight.get(t, 0.0) - (pi if pi >= 0.5 else 0.0) > 0.5)
+        out.append(shared / len(own))
+    return out
+
+
+def _distance_to_strong(strong: list[int], n: int) -> tuple[list[float], list[float]]:
+    """Log-scaled number of blocks since the previous / until the next strong story block
+    (the block itself excluded; 1.0 when there is none)."""
+    marks = set(strong)
+    since, until = [1.0] * n, [1.0] * n
+    last = None
+    for i in range(n):
+        if last is not None:
+            since[i] = min(1.0, math.log1p(i - last) / 4.0)
+        if i in marks:
+            last = i
+    nxt = None
+    for i in range(n - 1, -1, -1):
+        if nxt is not None:
+            until[i] = min(1.0, math.log1p(nxt - i) / 4.0)
+        if i in marks:
+            nxt = i
+    return since, until
+
+
+def _story_hints(blocks: list[Block], p: list[float], lengths: list[int]) -> frozenset[str]:
+    """Hint groups shared by most of the likely story text (length-weighted)."""
+    counts: dict[str, float] = {}
+    total = 0.0
+    for b, pi, li in zip(blocks, p, lengths):
+        if pi >= 0.5:
+            total += li
+            for h in b.hints:
+                counts[h] = counts.get(h, 0.0) + li
+    return frozenset(h for h, c in counts.items() if c >= 0.5 * total) if total else frozenset()
+
+
+def _container_means(blocks: list[Block], p: list[float], lengths: list[int]) -> list[float]:
+    """Length-weighted mean first-pass score of the blocks sharing the block's parent element."""
+    sums: dict[int, list[float]] = {}
+    for b, pi, li in zip(blocks, p, lengths):
+        key = b.containers[-2] if len(b.containers) > 1 else -1
+        acc = sums.setdefault(key, [0.0, 0.0])
+        acc[0] += pi * li
+        acc[1] += li
+    out = []
+    for b, pi in zip(blocks, p):
+        key = b.containers[-2] if len(b.containers) > 1 else -1
+        acc = sums[key]
+        out.append(acc[0] / acc[1] if acc[1] else pi)
+    return out
+
+
+_NEIGHBOUR_SLOTS = tuple(LOCAL_NAMES.index(n) for n in (
+    "log_chars", "stop_density", "link_density", "ends_punct", "short_lt4", "boiler_phrase", "kind_heading"))
+NEIGHBOUR_NAMES = tuple(f"{side}_{LOCAL_NAMES[s]}" for side in ("prev", "next") for s in _NEIGHBOUR_SLOTS)
+
+
+def neighbour_features(locals_: list[list[float]], i: int) -> list[float]:
+    """The shape of the blocks just before and after (zeros at the page edges)."""
+    out = []
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(locals_):
+            row = locals_[j]
+            out.extend(row[s] for s in _NEIGHBOUR_SLOTS)
+        else:
+            out.extend(0.0 for _ in _NEIGHBOUR_SLOTS)
+    return out

@@ -1,0 +1,198 @@
+"""Cheap checks before any parsing: reject what is not a page, refuse what would stall the parser.
+
+The HTML parser (lexbor, C) cannot be interrupted by the cooperative `Deadline`, and its tree
+builder is quadratic in the depth of open elements (100k nested <div> take ~17 s; 20k about
+0.5 s), in the number of distinct attributes on one tag (40k: 2.7 s) and in the number of <option>s
+(20k: 1.2 s). So a linear pre-scan estimates the depth the parser would build and counts
+elements, attributes and options, and refuses the page before parsing when one exceeds its
+configured limit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .model import BodyFormat, Failed, FailureKind, Limits, RawPage, Rejected, RejectReason
+
+_SAMPLE_CHARS = 8192
+_MAX_CONTROL_SHARE = 0.05   # text has ~0 C0 controls; random bytes ~10%
+_MAX_REPLACEMENT_SHARE = 0.25  # binary decoded as UTF-8 with "replace" is mostly U+FFFD
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
+
+# Leading bytes (as latin-1 text) of formats a crawler fetches by mistake.
+_MAGIC = (
+    ("%PDF-", "a PDF document"), ("\x89PNG\r\n\x1a\n", "a PNG image"), ("\xff\xd8\xff", "a JPEG image"),
+    ("GIF87a", "a GIF image"), ("GIF89a", "a GIF image"), ("PK\x03\x04", "a ZIP archive (or office document)"),
+    ("\x1f\x8b", "gzip-compressed data"), ("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an OLE office document"),
+    ("7z\xbc\xaf\x27\x1c", "a 7z archive"), ("Rar!\x1a\x07", "a RAR archive"), ("\x7fELF", "an ELF binary"),
+    ("wOFF", "a WOFF font"), ("wOF2", "a WOFF2 font"), ("OggS", "an Ogg media file"), ("ID3", "an MP3 file"),
+    ("fLaC", "a FLAC file"), ("\x1a\x45\xdf\xa3", "a Matroska/WebM video"), ("%!PS", "a PostScript document"),
+    ("\x00\x00\x01\x00", "an icon image"), ("II*\x00", "a TIFF image"), ("MM\x00*", "a TIFF image"),
+)
+_RIFF_KINDS = {"WEBP": "a WebP image", "WAVE": "a WAV file", "AVI ": "an AVI video"}
+
+# Declared media types that are never a web page.
+_NOT_PAGE_FAMILIES = ("image/", "audio/", "video/", "font/", "model/", "multipart/")
+_NOT_PAGE_TYPES = frozenset({
+    "application/pdf", "application/zip", "application/gzip", "application/x-gzip", "application/json",
+    "application/javascript", "application/x-javascript", "application/ecmascript", "application/xml",
+    "application/rss+xml", "application/atom+xml", "application/msword", "application/x-shockwave-flash",
+    "application/wasm", "application/x-tar", "application/x-7z-compressed", "application/x-rar-compressed",
+    "application/postscript", "application/java-archive", "text/css", "text/javascript", "text/csv",
+    "text/xml", "text/calendar", "text/vcard",
+})
+
+# Elements the tree builder never keeps open: void ones, and html/head/body (merged, never nested).
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr keygen frame "
+                  "basefont bgsound image isindex command html head body".split())
+# Elements whose start closes an open sibling of the same family when it is the current node
+# (<li> after <li>, <dd> after <dt>...). Only then, and only in context: <rt> outside <ruby>,
+# <optgroup> outside <select> or <option> after <b> nest, and the parser takes 4 to 40 s on 60k.
+_FAMILIES = ({"li"}, {"dt", "dd"}, {"tr", "td", "th", "thead", "tbody", "tfoot", "caption", "colgroup"})
+_RUBY = frozenset({"rb", "rt", "rtc", "rp"})
+_FAMILY = {name: frozenset(family) for family in _FAMILIES for name in family}
+# Start tags that close an open <p> (when it is the current node, in this estimate).
+_CLOSES_P = frozenset("address article aside blockquote center details dialog dir div dl fieldset figcaption "
+                      "figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav ol p pre section "
+                      "summary table ul li dd dt listing plaintext xmp".split())
+# Formatting elements closed implicitly stay on the parser's "active formatting" list and are
+# re-opened (nested) later, so until their own end tag they still count towards depth.
+_FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
+_FOREIGN = frozenset({"svg", "math"})
+# Raw-text elements and comments hide tags from the parser; skip them in one linear step each
+# (an unterminated one runs to the end, as it does for the parser).
+_SCAN = re.compile(
+    r"<!--.*?(?:-->|\Z)"
+    r"|<(?P<raw>script|style|textarea|title|xmp|iframe|noembed|noframes)\b.*?(?:</(?P=raw)\s*>|\Z)"
+    r"|<(?P<close>/?)(?P<name>[A-Za-z][^\s/>]*)(?P<attrs>[^>]*)>?",
+    re.S | re.I,
+)
+# The parser's cost is quadratic in the distinct attribute names of one tag (4000: 40 ms, 40k:
+# 2.7 s; real pages reach ~1000 through broken quoting), so the pre-scan bounds one tag and the
+# page's sum of squares (the cost of _ATTRIBUTE_WORK_TAGS maximal tags, ~0.6 s). Tags shorter
+# than _COUNTED_ATTRS chars (at most ~80 names) are not counted: cheap for the common case.
+_COUNTED_ATTRS = 256
+_ATTRIBUTE_WORK_TAGS = 16
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+_EQUALS = re.compile(r"\s*=\s*")
+
+
+def looks_binary(sample: str) -> bool:
+    return sniff_binary(sample) is not None
+
+
+def sniff_binary(text: str) -> str | None:
+    """What binary format `text` is (bytes mapped as latin-1, or mis-decoded text), or None."""
+    sample = text[:_SAMPLE_CHARS]
+    head = sample.lstrip(" \t\r\n")[:16]
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    if head.startswith("RIFF") and head[8:12] in _RIFF_KINDS:
+        return _RIFF_KINDS[head[8:12]]
+    if head[4:8] == "ftyp":
+        return "an MP4/QuickTime media file"
+    if not sample:
+        return None
+    controls = len(_CONTROL.findall(sample))
+    if controls / len(sample) > _MAX_CONTROL_SHARE:
+        return f"binary data ({100 * controls // len(sample)}% control characters)"
+    replacements = sample.count("\ufffd")
+    if replacements / len(sample) > _MAX_REPLACEMENT_SHARE:
+        return f"binary data decoded as text ({100 * replacements // len(sample)}% U+FFFD)"
+    return None
+
+
+def declared_not_a_page(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media in _NOT_PAGE_TYPES or media.startswith(_NOT_PAGE_FAMILIES) or media.startswith("application/vnd."):
+        return media
+    return None
+
+
+def html_complexity(html: str, limits: Limits) -> str | None:
+    """Why parsing `html` would be too costly (estimated depth, tags, attributes), or None."""
+    stack: list[str] = []
+    open_counts: dict[str, int] = {}
+    dangling = 0  # implicitly closed formatting elements the parser will re-open
+    start_tags = options = attribute_work = 0
+    for match in _SCAN.finditer(html):
+        name = match.group("name")
+        if name is None:
+            continue
+        name = name.lower()
+        attrs = match.group("attrs")
+        if match.group("close"):
+            if open_counts.get(name):
+                while stack:
+                    top = stack.pop()
+                    open_counts[top] -= 1
+                    if top == name:
+                        break
+                    if top in _FORMATTING:
+                        dangling += 1
+            elif name in _FORMATTING and dangling:
+                dangling -= 1
+            continue
+        start_tags += 1
+        if start_tags > limits.max_dom_nodes:
+            return f"more than {limits.max_dom_nodes} elements (limit max_dom_nodes)"
+        if len(attrs) > _COUNTED_ATTRS:
+            names = count_attributes(attrs)
+            if names > limits.max_tag_attributes:
+                return f"a <{name[:20]}> tag with more than {limits.max_tag_attributes} attributes"
+            attribute_work += names * names
+            if attribute_work > _ATTRIBUTE_WORK_TAGS * limits.max_tag_attributes ** 2:
+                return f"too many attributes overall (as costly as {_ATTRIBUTE_WORK_TAGS} tags of {limits.max_tag_attributes})"
+        if name == "option":
+            options += 1
+            if options > limits.max_select_options:
+                return f"more than {limits.max_select_options} <option> elements (limit max_select_options)"
+        if name in _VOID:
+            continue
+        if attrs.endswith("/") and any(open_counts.get(f) for f in _FOREIGN):
+            continue  # self-closing only counts in SVG/MathML
+        while stack and _closes(name, stack[-1], open_counts):
+            open_counts[stack.pop()] -= 1
+        stack.append(name)
+        open_counts[name] = open_counts.get(name, 0) + 1
+        if len(stack) + dangling > limits.max_dom_depth:
+            return f"elements nested more than {limits.max_dom_depth} deep (limit max_dom_depth)"
+    return None
+
+
+def _closes(start: str, current: str, open_counts: dict[str, int]) -> bool:
+    """Whether a `start` tag implicitly closes the `current` node."""
+    if current == "p":
+        return start in _CLOSES_P
+    if current in _RUBY:
+        return start in _RUBY and bool(open_counts.get("ruby"))
+    if current == "option":
+        return start in ("option", "optgroup")
+    if current == "optgroup":
+        return start == "optgroup" and bool(open_counts.get("select"))
+    family = _FAMILY.get(start)
+    return family is not None and current in family
+
+
+def count_attributes(attrs: str) -> int:
+    """Distinct attribute names in a tag's text (the parser drops repeats); quoted values (SVG
+    paths, JSON, data URIs) hold no names."""
+    unquoted = _EQUALS.sub("=", _QUOTED.sub("v", attrs))
+    return len({token.split("=", 1)[0].lower() for token in unquoted.split()})
+
+
+def guard_page(page: RawPage, limits: Limits) -> Rejected | Failed | None:
+    """A rejection or failure decided before parsing, or None to go on."""
+    if page.http_status is not None and page.http_status >= 400:
+        return Rejected(RejectReason.HTTP_ERROR, f"HTTP status {page.http_status}", page.url, page.record_id)
+    if (media := declared_not_a_page(page.content_type)) is not None:
+        return Rejected(RejectReason.NOT_HTML, f"content type is {media}", page.url, page.record_id)
+    if (binary := sniff_binary(page.body)) is not None:
+        return Rejected(RejectReason.NOT_HTML, f"body is {binary}", page.url, page.record_id)
+    if page.body_format is BodyFormat.HTML and (problem := html_complexity(page.body, limits)) is not None:
+        return Failed(FailureKind.TOO_LARGE, f"page too complex to parse safely: {problem}",
+                      page.record_id, page.url)
+    return None

@@ -1,0 +1,171 @@
+"""Page metadata from the parsed HTML: title, authors, publication date, canonical URL, site name.
+
+Sources in order of trust: JSON-LD (schema.org Article/NewsArticle/BlogPosting...), OpenGraph and
+other <meta> tags, then the visible page (the <h1> when it agrees with the declared title,
+<time datetime>, rel=author links).
+"""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+
+from .model import PageMeta
+
+_SPACE = re.compile(r"\s+")
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\u2013\u2014»·•:]|-|::)\s+")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ARTICLE_TYPES = ("article", "posting", "report", "blog", "webpage", "recipe", "review", "qapage", "howto")
+_MAX_JSONLD_CHARS = 200_000
+
+
+def extract_meta(tree) -> PageMeta:
+    ld = _json_ld(tree)
+    declared = _meta(tree, 'meta[property="og:title"]', 'meta[name="twitter:title"]', 'meta[name="title"]')
+    title_tag = _text(tree.css_first("title"))
+    h1 = _text(tree.css_first("h1"))
+    title = choose_title(ld.get("headline") or ld.get("name"), declared, title_tag, h1)
+    authors = ld_authors(ld) or _meta_authors(tree)
+    html_node = tree.css_first("html")
+    return PageMeta(
+        title=title,
+        authors=authors,
+        published=_published(tree, ld),
+        canonical_url=_meta(tree, 'link[rel="canonical"]', 'meta[property="og:url"]'),
+        site_name=_meta(tree, 'meta[property="og:site_name"]', 'meta[name="application-name"]')
+        or _ld_site(ld),
+        language_hint=(html_node.attributes.get("lang") if html_node is not None else None) or None,
+    )
+
+
+def choose_title(ld_headline: str | None, declared: str | None, title_tag: str | None, h1: str | None) -> str | None:
+    """The article headline: the <h1> when a declared title contains it, else the declared or
+    document title without its site-name suffix."""
+    candidates = [c for c in (ld_headline, declared, title_tag) if c]
+    if h1 and 3 <= len(h1) <= 300:
+        low = h1.lower()
+        if any(low in c.lower() or c.lower() in low for c in candidates):
+            return h1
+    if ld_headline and isinstance(ld_headline, str):
+        return _clean(ld_headline)
+    for c in (declared, title_tag):
+        if c:
+            return strip_site_suffix(c)
+    return h1 or None
+
+
+def strip_site_suffix(title: str) -> str:
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) > 1:
+        longest = max(parts, key=len)
+        if len(longest) >= 15:
+            return longest.strip()
+    return title.strip()
+
+
+def _clean(value: str) -> str:
+    return _SPACE.sub(" ", value).strip()
+
+
+def _text(node) -> str | None:
+    if node is None:
+        return None
+    return _clean(node.text(separator=" ")) or None
+
+
+def _meta(tree, *selectors: str) -> str | None:
+    for sel in selectors:
+        node = tree.css_first(sel)
+        if node is not None:
+            value = (node.attributes.get("content") or node.attributes.get("href") or "").strip()
+            if value:
+                return _clean(value)
+    return None
+
+
+def _json_ld(tree) -> dict:
+    """The first schema.org object that looks like the page's article (merged flat dict)."""
+    found: dict = {}
+    for node in tree.css('script[type="application/ld+json"]'):
+        raw = node.text() or ""
+        if not raw or len(raw) > _MAX_JSONLD_CHARS:
+            continue
+        try:
+            data = orjson.loads(raw.strip().encode("utf-8", "replace"))
+        except orjson.JSONDecodeError:
+            continue
+        for obj in _ld_objects(data, 0):
+            kind = obj.get("@type")
+            kind = " ".join(kind) if isinstance(kind, list) else str(kind or "")
+            if any(t in kind.lower() for t in _ARTICLE_TYPES):
+                for key in ("headline", "name", "author", "datePublished", "dateCreated", "publisher"):
+                    if key in obj and key not in found:
+                        found[key] = obj[key]
+                if "headline" in found and "datePublished" in found:
+                    return found
+    return found
+
+
+def _ld_objects(data, depth: int):
+    if depth > 4:
+        return
+    if isinstance(data, list):
+        for item in data[:50]:
+            yield from _ld_objects(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        graph = data.get("@graph")
+        if graph is not None:
+            yield from _ld_objects(graph, depth + 1)
+
+
+def ld_authors(ld: dict) -> tuple[str, ...]:
+    author = ld.get("author")
+    items = author if isinstance(author, list) else [author]
+    names = []
+    for item in items[:10]:
+        name = item.get("name") if isinstance(item, dict) else item
+        if isinstance(name, str) and (name := _clean(name)) and not name.startswith("http"):
+            names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def _ld_site(ld: dict) -> str | None:
+    publisher = ld.get("publisher")
+    if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+        return _clean(publisher["name"]) or None
+    return None
+
+
+def _meta_authors(tree) -> tuple[str, ...]:
+    value = _meta(tree, 'meta[name="author"]', 'meta[property="article:author"]', 'meta[name="byl"]',
+                  'meta[name="parsely-author"]', 'meta[name="dc.creator"]', 'meta[name="DC.creator"]')
+    if value and not value.startswith("http"):
+        return (value.removeprefix("By ").removeprefix("by ").strip(),)
+    for sel in ('[rel="author"]', '[itemprop="author"] [itemprop="name"]', '[itemprop="author"]'):
+        node = tree.css_first(sel)
+        if node is not None:
+            text = _text(node)
+            if text and len(text) < 80:
+                return (text.removeprefix("By ").removeprefix("by ").strip(),)
+    return ()
+
+
+def _published(tree, ld: dict) -> str | None:
+    value = ld.get("datePublished") or ld.get("dateCreated")
+    if isinstance(value, str) and _DATE.match(value.strip()):
+        return value.strip()
+    value = _meta(tree, 'meta[property="article:published_time"]', 'meta[name="date"]',
+                  'meta[itemprop="datePublished"]', 'meta[name="pubdate"]', 'meta[name="publish-date"]',
+                  'meta[name="dc.date"]', 'meta[name="DC.date.issued"]', 'meta[property="og:published_time"]',
+                  'meta[name="sailthru.date"]', 'meta[name="parsely-pub-date"]')
+    if value:
+        return value
+    for sel in ('time[itemprop="datePublished"]', "time[pubdate]", "article time[datetime]", "time[datetime]"):
+        node = tree.css_first(sel)
+        if node is not None:
+            stamp = (node.attributes.get("datetime") or "").strip()
+            if _DATE.match(stamp):
+                return stamp
+    return None

@@ -1,0 +1,134 @@
+"""The Faust app factory: everything is built from one `Settings`, nothing at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import ssl
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
+
+from ..metrics import Metrics
+from ..pipeline import Pipeline
+from ..pipeline.model import Failed
+from ..routing import OutgoingRecord, Source, route
+from ..settings import Settings
+from .dedup import Deduplicator, TableStore
+from .lag import sample_lag
+from .processor import BatchProcessor
+from .publish import AckingPublisher, Publisher, too_large_stub
+from .topics import MAX_MESSAGE_BYTES, compacted_spec, ensure_topics
+
+log = logging.getLogger(__name__)
+
+LAG_SAMPLE_SECONDS = 5.0
+# Exit code when a batch could not be confirmed: the process dies *before* Faust could ack
+# and commit it, so the next worker re-reads the batch (at-least-once beats a clean exit).
+EXIT_UNCONFIRMED_BATCH = 70
+
+
+@dataclass(frozen=True)
+class StreamingApp:
+    app: faust.App
+    agent: Any
+    table: Any
+    processor: BatchProcessor
+    settings: Settings
+    metrics: Metrics
+
+
+def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pipeline | None = None,
+               publisher: Publisher | None = None) -> StreamingApp:
+    metrics = metrics or Metrics()
+    app = faust.App(settings.consumer_group, **app_config(settings))
+    table = app.Table(
+        "dedup", default=None, key_type=bytes, value_type=bytes,  # bytes types -> raw serializers
+        partitions=settings.partitions,
+        help="article_id -> content hash and source of the last published version",
+    )
+    dedup = Deduplicator(TableStore(table), settings.dedup_ttl_seconds)
+    processor = BatchProcessor(settings, pipeline or Pipeline(settings.limits), dedup,
+                               publisher or faust_publisher(app, settings), metrics)
+    raw_topic = app.topic(settings.raw_topic, key_type=bytes, value_type=bytes,
+                          key_serializer="raw", value_serializer="raw")
+
+    # concurrency=1: Faust can commit past in-flight events with more (faust-streaming #606).
+    @app.agent(raw_topic, name="pages", concurrency=1)
+    async def process_pages(stream: Any) -> None:
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            try:
+                await processor.handle(events)
+            except BaseException:
+                # take_events acks the batch even when the body raises; never let that commit.
+                log.critical("batch of %d records not confirmed; exiting without committing", len(events),
+                             exc_info=True)
+                os._exit(EXIT_UNCONFIRMED_BATCH)
+
+    @app.timer(interval=LAG_SAMPLE_SECONDS)
+    async def sample_consumer_lag() -> None:
+        await sample_lag(app.consumer, settings.raw_topic, metrics)
+
+    @app.timer(interval=purge_interval(settings.dedup_ttl_seconds))
+    async def purge_dedup_table() -> None:
+        dropped = dedup.purge(int(time.time() * 1000))
+        if dropped:
+            log.info("dedup: purged %d entries older than %ss", dropped, settings.dedup_ttl_seconds)
+
+    return StreamingApp(app, process_pages, table, processor, settings, metrics)
+
+
+def app_config(settings: Settings) -> dict[str, Any]:
+    config: dict[str, Any] = dict(
+        broker=settings.broker_url,
+        store="memory://",
+        datadir=settings.data_dir,
+        autodiscover=False,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_seconds,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 3),
+        producer_max_request_size=MAX_MESSAGE_BYTES,
+        producer_acks=-1,
+        web_enabled=settings.web_port > 0,
+        web_port=settings.web_port or 6066,
+        web_host="127.0.0.1",
+    )
+    if settings.sasl_username:
+        config["broker_credentials"] = faust.SASLCredentials(
+            username=settings.sasl_username, password=settings.sasl_password,
+            ssl_context=ssl.create_default_context(), mechanism="PLAIN")
+    return config
+
+
+def purge_interval(ttl_seconds: float) -> float:
+    """A tenth of the window, between one minute and one hour."""
+    return min(max(ttl_seconds / 10, 60.0), 3600.0)
+
+
+def faust_publisher(app: faust.App, settings: Settings) -> AckingPublisher:
+    known_topics = {settings.clean_topic, settings.rejections_topic, settings.dead_letter_topic}
+
+    async def send(record: OutgoingRecord) -> Any:
+        if record.topic not in known_topics:  # a per-language topic: create it with our settings
+            await asyncio.to_thread(ensure_topics, settings, [compacted_spec(settings, record.topic)])
+            known_topics.add(record.topic)
+        return await app.producer.send(record.topic, record.key, record.value, partition=None,
+                                       timestamp=None, headers=list(record.headers))
+
+    def route_failure(failed: Failed) -> list[OutgoingRecord]:
+        return route(failed, b"", Source(settings.dead_letter_topic, -1, -1), settings)
+
+    def stub(record: OutgoingRecord, error: str) -> OutgoingRecord:
+        return too_large_stub(record, error, settings.dead_letter_topic, route_failure)
+
+    def is_permanent(error: BaseException) -> bool:
+        cause = error.__cause__ or error
+        return isinstance(cause, (MessageSizeTooLargeError, RecordTooLargeError))
+
+    return AckingPublisher(send, stub, is_permanent)

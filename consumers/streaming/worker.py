@@ -1,0 +1,39 @@
+"""`storysift worker`: create topics, serve metrics, run the Faust worker until stopped."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..metrics import Metrics
+from ..settings import Settings
+from .app import create_app
+from .topics import ensure_topics, topic_specs
+
+log = logging.getLogger(__name__)
+
+
+def serve_metrics(settings: Settings, metrics: Metrics) -> Any:
+    """Expose the worker's registry on settings.metrics_port (0 disables it)."""
+    if settings.metrics_port <= 0:
+        return None
+    try:  # the ops endpoint (/metrics, /healthz, /readyz) when present
+        from ..observability import start_metrics_server  # type: ignore[attr-defined]
+    except ImportError:
+        from prometheus_client import start_http_server
+
+        return start_http_server(settings.metrics_port, registry=metrics.registry)
+    return start_metrics_server(settings, metrics)
+
+
+def run_worker(settings: Settings, loglevel: str = "INFO") -> None:
+    import faust
+
+    ensure_topics(settings, topic_specs(settings))
+    metrics = Metrics()
+    serve_metrics(settings, metrics)
+    streaming = create_app(settings, metrics)
+    worker = faust.Worker(streaming.app, loglevel=loglevel, quiet=True)
+    log.info("storysift worker: group %s, %s -> %s, metrics on :%s", settings.consumer_group,
+             settings.raw_topic, settings.clean_topic, settings.metrics_port)
+    worker.execute_from_commandline()

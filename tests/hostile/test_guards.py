@@ -1,0 +1,81 @@
+"""Pre-parse guards: binary sniffing, declared non-page types, parser-cost estimates."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from consumers.pipeline.guards import declared_not_a_page, guard_page, html_complexity, sniff_binary
+from consumers.pipeline.model import BodyFormat, Failed, FailureKind, Limits, RawPage, Rejected, RejectReason
+
+LIMITS = Limits()
+
+
+def page(body: str, fmt: BodyFormat = BodyFormat.HTML, **kw) -> RawPage:
+    return RawPage(url="https://a.example/", body=body, body_format=fmt, **kw)
+
+
+@pytest.mark.parametrize("head,name", [("%PDF-1.7", "PDF"), ("\x89PNG\r\n\x1a\n", "PNG"), ("\xff\xd8\xff\xe0", "JPEG"),
+                                       ("GIF89a", "GIF"), ("PK\x03\x04", "ZIP"), ("\x1f\x8b\x08", "gzip"),
+                                       ("RIFF\x00\x00\x00\x00WEBP", "WebP"), ("\x00\x00\x00\x18ftypmp42", "MP4")])
+def test_magic_numbers(head: str, name: str) -> None:
+    assert name in sniff_binary(head + "x" * 100)
+
+
+def test_text_is_not_binary() -> None:
+    for text in ("<html><body>café</body></html>", "Grüße " * 1000, "中文新闻报道" * 500, "plain\ttext\r\n" * 100,
+                 "Le caf\ufffd du port " * 100, ""):
+        assert sniff_binary(text) is None
+    utf8_as_latin1 = ("中文新闻报道，今天天气很好。" * 300).encode().decode("latin-1")
+    assert sniff_binary(utf8_as_latin1) is None  # multi-byte UTF-8 seen byte-wise is not "binary"
+
+
+def test_random_bytes_are_binary() -> None:
+    for seed in range(5):
+        assert "binary data" in sniff_binary(random.Random(seed).randbytes(8192).decode("latin-1"))
+
+
+@pytest.mark.parametrize("ctype,refused", [("text/html; charset=utf-8", False), ("application/xhtml+xml", False),
+                                           ("text/plain", False), ("application/octet-stream", False), (None, False),
+                                           ("image/png", True), ("application/pdf", True), ("APPLICATION/JSON", True),
+                                           ("application/vnd.ms-excel", True), ("text/css;x=y", True)])
+def test_declared_types(ctype: str | None, refused: bool) -> None:
+    assert (declared_not_a_page(ctype) is not None) is refused
+
+
+def test_guard_page_order_and_outcomes() -> None:
+    assert guard_page(page("<p>fine</p>"), LIMITS) is None
+    err = guard_page(page("<p>x</p>", http_status=404), LIMITS)
+    assert isinstance(err, Rejected) and err.reason is RejectReason.HTTP_ERROR
+    pdf = guard_page(page("%PDF-1.4 ..."), LIMITS)
+    assert isinstance(pdf, Rejected) and pdf.reason is RejectReason.NOT_HTML and "PDF" in pdf.detail
+    deep = guard_page(page("<div>" * 600), LIMITS)
+    assert isinstance(deep, Failed) and deep.kind is FailureKind.TOO_LARGE and "max_dom_depth" in deep.message
+    assert guard_page(page("<div>" * 600, BodyFormat.TEXT), LIMITS) is None  # text is never parsed as HTML
+
+
+SMALL = Limits(max_dom_depth=50, max_dom_nodes=1000, max_tag_attributes=100, max_select_options=20)
+
+
+@pytest.mark.parametrize("html,problem", [
+    ("<div>" * 51, "deep"), ("<div></x>" * 51, "deep"), ("<div/>" * 51, "deep"),
+    ("".join(f"<p><b id={i}>x</p>" for i in range(60)), "deep"), ("<a><div>" * 30, "deep"),
+    ("<ul><li>" * 51, "deep"), ("<svg>" + "<g>" * 51, "deep"), ("<rt>" * 51, "deep"), ("<optgroup>" * 51, "deep"),
+    ("<optgroup><b>" * 30, "deep"), ("<p><span>x<div>" * 30, "deep"), ("<dd><span>" * 30, "deep"), ("<i></i>" * 1001, "elements"),
+    ("<div " + " ".join(f"a{i}" for i in range(3000)) + ">", "attributes"), ("<select>" + "<option>" * 21, "option"),
+])
+def test_complexity_refused(html: str, problem: str) -> None:
+    assert problem in html_complexity(html, SMALL)
+
+
+@pytest.mark.parametrize("html", [
+    "<div>" * 49, "<div></div>" * 900, "<p>x" * 900, "<ul>" + "<li>x" * 900 + "</ul>", "<table>" + "<tr><td>x" * 300,
+    "<!--" + "<div>" * 500 + "-->", "<script>" + "<div>" * 500 + "</script>", "<SCRIPT>" + "<div>" * 500 + "</Script>",
+    "<!--" * 500, "<svg>" + "<g/>" * 900 + "</svg>", "<b><i></b></i>" * 400, "<br>" * 900,
+    "<ruby>" + "<rt>a<rp>b" * 400 + "</ruby>", "<select>" + "<optgroup><option>a<option>b" * 6 + "</select>",
+    "<dl>" + "<dt>a<dd>b" * 400 + "</dl>", "<p>a<div>b</div>" * 400, "<html><head></head><body>" * 100,
+    '<img src="data:image/png;base64,' + "A=" * 10_000 + '">', "<div>" * 40 + "</div>" * 40 + "<div>" * 40,
+])
+def test_complexity_allowed(html: str) -> None:
+    assert html_complexity(html, SMALL) is None

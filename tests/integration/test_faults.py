@@ -1,0 +1,72 @@
+"""At-least-once under faults: a worker killed with SIGKILL mid-stream, and a broker restart
+mid-stream. Every input offset must yield an output (duplicates allowed and counted, never a
+loss), with the same key and content each time. The figures are printed (run with -s)."""
+
+from __future__ import annotations
+
+from fault_checks import check_at_least_once
+from kafka_helpers import OutcomeReader, WorkerProcess, create_topics, produce
+from page_factory import article_page
+
+PAGES = 600
+
+
+def test_worker_killed_with_sigkill_mid_stream_loses_nothing(settings, tmp_path):
+    run = settings.consumer_group
+    create_topics(settings)
+    produced = produce(settings, [article_page(run, i) for i in range(PAGES)])
+    reader = OutcomeReader(settings)
+    first = WorkerProcess(settings, tmp_path / "worker-1.log").start()
+    second = WorkerProcess(settings, tmp_path / "worker-2.log")
+    try:
+        assert reader.wait_until(lambda r: len(r.outputs) >= 50, timeout=90), first.log_tail()
+        first.kill9()
+        seen_at_kill = len(reader.sources())
+        assert seen_at_kill < PAGES, "the worker finished before the kill: nothing was tested"
+        second.start()
+        done = reader.wait_until(lambda r: len(r.sources()) >= PAGES, timeout=120)
+        assert done, f"{len(reader.sources())}/{PAGES} outcomes\n{second.log_tail()}"
+        reader.poll(1.0)
+    finally:
+        first.stop()
+        second.stop()
+        reader.close()
+    figures = check_at_least_once(settings, produced, reader.outputs)
+    print(f"\nkill -9 after {seen_at_kill} of {PAGES} outcomes: {figures}")
+    reasons = [o.value.get("reason") for o in reader.outputs if o.topic == settings.rejections_topic]
+    assert "duplicate" not in reasons, "a redelivered record was mistaken for a duplicate"
+
+
+def test_broker_restart_mid_stream_loses_nothing(settings, broker_control, tmp_path):
+    run = settings.consumer_group
+    create_topics(settings)
+    produced = produce(settings, [article_page(run, i) for i in range(PAGES)])
+    reader = OutcomeReader(settings)
+    worker = WorkerProcess(settings, tmp_path / "worker.log").start()
+    restarted = False
+    try:
+        assert reader.wait_until(lambda r: len(r.outputs) >= 50, timeout=90), worker.log_tail()
+        broker_control.stop()
+        restarted = True
+        seen_at_stop = len(reader.sources())
+        assert seen_at_stop < PAGES, "the worker finished before the broker stopped: nothing was tested"
+        down_seconds = broker_control.start()
+        reader.close()
+        reader = OutcomeReader(settings)  # a fresh reader: the old one saw its broker vanish
+        done = reader.wait_until(lambda r: len(r.sources()) >= PAGES, timeout=180)
+        assert done, f"{len(reader.sources())}/{PAGES} outcomes\n{worker.log_tail()}"
+        assert worker.alive(), "the worker died with the broker instead of reconnecting"
+        reader.poll(1.0)
+    finally:
+        if restarted and not broker_control_is_up(broker_control):
+            broker_control.start()
+        worker.stop()
+        reader.close()
+    figures = check_at_least_once(settings, produced, reader.outputs)
+    print(f"\nbroker restart after {seen_at_stop} of {PAGES} outcomes (restart took {down_seconds:.1f}s): {figures}")
+
+
+def broker_control_is_up(control) -> bool:
+    from kafka_helpers import broker_reachable
+
+    return broker_reachable(control.bootstrap, timeout=1.0)
