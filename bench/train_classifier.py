@@ -18,6 +18,7 @@ page carrying equal total weight. The data (CC BY 4.0, WCXB, Murrough Foley 2026
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import re
 import sys
 import time
@@ -42,6 +43,11 @@ from consumers.pipeline.text_blocks import split_text  # noqa: E402
 
 _TOKEN = re.compile(r"\w+")
 MODEL_PATH = Path(__file__).resolve().parent.parent / "consumers" / "pipeline" / "classifier_model.json"
+
+
+# Stricter threshold when most story text sits under one parent element (article-like pages);
+# chosen on the training half (a two-value grid), see docs/algorithm.md.
+STRICT = {"concentrated_share": 0.6, "concentrated_threshold": 0.65}
 
 
 def is_training_page(domain: str) -> bool:
@@ -153,7 +159,8 @@ def evaluate(recs: list[dict], weights: clf.StageWeights, mode: str, thresholds=
         p2 = clf.revise_in_context(r["blocks"], r["x1"], p1, weights)
         for t in thresholds:
             p3 = clf.apply_story_end(r["blocks"], p2, t) if mode == "text" else p2
-            text = "\n\n".join(b.text for b, s in zip(r["blocks"], p3) if s >= t)
+            page_t = clf.page_threshold(r["blocks"], p3, replace(weights, threshold=t))
+            text = "\n\n".join(b.text for b, s in zip(r["blocks"], p3) if s >= page_t)
             results[t].append((page_precision_recall(text, r["page"].main_text or ""), not text.strip()))
     return {t: text_score([x for x, _ in v], sum(e for _, e in v)) for t, v in results.items()}
 
@@ -188,16 +195,17 @@ def main(argv: list[str] | None = None) -> int:
         beta1, revisions = train_mode(tr, args.l2, args.passes)
         revs = tuple(tuple(r) for r in revisions)
         grid = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
-        scores = evaluate(tr, clf.StageWeights(tuple(beta1), revs, 0.5), mode, grid)
+        strict = STRICT if mode == "html" else {}
+        scores = evaluate(tr, clf.StageWeights(tuple(beta1), revs, 0.5, **strict), mode, grid)
         best = max(grid, key=lambda t: scores[t].f1)
-        weights = clf.StageWeights(tuple(beta1), revs, best)
+        weights = clf.StageWeights(tuple(beta1), revs, best, **strict)
         held_score = evaluate(ho, weights, mode, (best,))[best]
         print(f"[{mode}] threshold {best} train F1 {scores[best].f1:.4f} | held-out F1 {held_score.f1:.4f} "
               f"P {held_score.precision:.4f} R {held_score.recall:.4f} empty {held_score.empty} "
               f"({time.perf_counter() - t0:.0f}s)")
         model["modes"][mode] = {"stage1": [round(float(v), 5) for v in beta1],
                                 "revisions": [[round(float(v), 5) for v in r] for r in revisions],
-                                "threshold": best}
+                                "threshold": best, **strict}
     MODEL_PATH.write_bytes(orjson.dumps(model, option=orjson.OPT_INDENT_2))
     clf.load_weights.cache_clear()
     print(f"wrote {MODEL_PATH}")

@@ -3,7 +3,7 @@
     .venv/bin/python bench/train_topics.py            # writes consumers/pipeline/models/topic-model.json.gz
     .venv/bin/python bench/train_topics.py --check    # cross-validated figures only, writes nothing
 
-One naive Bayes model per language, trained on that language's MasakhaNEWS dev articles
+One complement naive Bayes model per language, trained on that language's MasakhaNEWS dev articles
 (headline + text) and its SIB-200 train/dev sentences, labels mapped to IPTC top-level topics.
 A language ships only if its cross-validated top-1 accuracy reaches SHIP_MIN_TOP1: for the
 others the tagger says nothing rather than guess.
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.tagdata import (MASAKHANEWS_LANGUAGES, NewsArticle, iptc_top_level,  # noqa: E402
                            news_articles, shared_data, sib_topic_sentences)
-from consumers.pipeline.topic_model import NaiveBayes, hashed_features  # noqa: E402
+from consumers.pipeline.topic_model import NaiveBayes, fit_temperature, hashed_features  # noqa: E402
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "consumers" / "pipeline" / "models" / "topic-model.json.gz"
 FOLDS = 5
@@ -49,19 +49,27 @@ def train_language(articles: list[NewsArticle], sentences: list[tuple[str, str]]
     return NaiveBayes.train(documents)
 
 
-def cross_validate(articles: list[NewsArticle], sentences: list[tuple[str, str]],
-                   k: int = FOLDS) -> list[tuple[str, str | None]]:
-    """(gold, predicted top-1 or None) for every article, each predicted by a model not trained on it."""
+def cross_validate(articles: list[NewsArticle], sentences: list[tuple[str, str]], k: int = FOLDS
+                   ) -> tuple[list[tuple[str, str | None]], float]:
+    """(gold, predicted top-1 or None) for every article, each predicted by a model not trained on
+    it, and the softmax temperature that best fits those held-out scores."""
     assignment = folds(articles, k)
     results: list[tuple[str, str | None]] = []
+    held_out: list[tuple[list[float], int]] = []
     for fold in range(k):
         train = [a for a, f in zip(articles, assignment) if f != fold]
         model = train_language(train, sentences)
         for article, f in zip(articles, assignment):
-            if f == fold:
-                ranked = model.probabilities(article_features(article))
-                results.append((article.label, ranked[0][0] if ranked else None))
-    return results
+            if f != fold:
+                continue
+            scores = model.scores(article_features(article))
+            if scores is None:
+                results.append((article.label, None))
+                continue
+            results.append((article.label, model.classes[max(range(len(scores)), key=scores.__getitem__)]))
+            if article.label in model.classes:
+                held_out.append((scores, model.classes.index(article.label)))
+    return results, fit_temperature(held_out)
 
 
 def top1_and_macro_f1(results: list[tuple[str, str | None]]) -> tuple[float, float]:
@@ -82,9 +90,10 @@ def evaluate_all(data: Path, languages: list[str] | None = None, k: int = FOLDS)
         iso, flores = MASAKHANEWS_LANGUAGES[folder]
         articles = news_articles(data, folder)
         sentences = sib_topic_sentences(data, flores) if flores else []
-        results = cross_validate(articles, sentences, k)
+        results, temperature = cross_validate(articles, sentences, k)
         top1, macro = top1_and_macro_f1(results)
         figures[folder] = {"iso": iso, "articles": len(articles), "top1": top1, "macro_f1": macro,
+                           "temperature": temperature,
                            "confusions": Counter((g, p) for g, p in results if g != p).most_common(3)}
     return figures
 
@@ -96,7 +105,8 @@ def build_model(data: Path, figures: dict[str, dict]) -> dict:
         if iso is None or fig["top1"] < SHIP_MIN_TOP1:
             continue
         sentences = sib_topic_sentences(data, flores) if flores else []
-        models[iso] = train_language(news_articles(data, folder), sentences).to_json()
+        model = train_language(news_articles(data, folder), sentences)
+        models[iso] = model.with_temperature(fig["temperature"]).to_json()
     return {
         "format": 1,
         "licence": "CC BY-SA 4.0 (derived from SIB-200/FLORES-200 text); see models/README.md",

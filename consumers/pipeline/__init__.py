@@ -77,7 +77,7 @@ class Pipeline:
             blocks, meta = split_text(page.body, self.limits.max_blocks), PageMeta()
         timer.lap("segment")
         deadline.check()
-        paragraphs = classify(blocks)
+        paragraphs = classify(blocks, title=meta.title)
         timer.lap("classify")
         if (rejected := story_or_rejection(page, paragraphs)) is not None:
             return rejected

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import orjson
 
-from .features import (context_features, has_boiler_phrase, local_features, neighbour_features, stopwords,
-                       words_of)
+from .features import (context_features, has_boiler_phrase, local_features, neighbour_features, page_shape,
+                       stopwords, story_parent, words_of)
 from .model import Block, BlockKind, Label, Paragraph
 
 _MODEL_PATH = Path(__file__).with_name("classifier_model.json")
@@ -40,12 +40,17 @@ class StageWeights:
     stage1: tuple[float, ...]
     revisions: tuple[tuple[float, ...], ...]  # one weight vector per context revision pass
     threshold: float
+    # Pages whose story sits mostly under one parent element (articles) are read more strictly:
+    # what surrounds a concentrated story is furniture (bios, teasers, calls to action).
+    concentrated_share: float = 1.01
+    concentrated_threshold: float = 0.5
 
 
 @lru_cache(maxsize=1)
 def load_weights() -> dict[str, StageWeights]:
     data = orjson.loads(_MODEL_PATH.read_bytes())
-    return {mode: StageWeights(tuple(m["stage1"]), tuple(tuple(r) for r in m["revisions"]), float(m["threshold"]))
+    return {mode: StageWeights(tuple(m["stage1"]), tuple(tuple(r) for r in m["revisions"]), float(m["threshold"]),
+                               float(m.get("concentrated_share", 1.01)), float(m.get("concentrated_threshold", 0.5)))
             for mode, m in data["modes"].items()}
 
 
@@ -58,8 +63,27 @@ def classify(blocks: list[Block], title: str | None = None) -> list[Paragraph]:
     p1 = score_alone(x1, weights)
     p2 = revise_in_context(blocks, x1, p1, weights)
     p3 = apply_story_end(blocks, p2, weights.threshold) if mode == "text" else p2
-    return [Paragraph(text=b.text, kind=b.kind, label=Label.STORY if s >= weights.threshold else Label.BOILERPLATE,
-                      score=round(s, 4)) for b, s in zip(blocks, p3)]
+    threshold = page_threshold(blocks, p3, weights)
+    return [Paragraph(text=b.text, kind=b.kind, label=Label.STORY if s >= threshold else Label.BOILERPLATE,
+                      score=calibrate(s, threshold)) for b, s in zip(blocks, p3)]
+
+
+def page_threshold(blocks: list[Block], scores: list[float], weights: StageWeights) -> float:
+    """The decision threshold for this page: stricter when the story is concentrated."""
+    if weights.concentrated_share > 1:
+        return weights.threshold
+    _, share = story_parent(blocks, scores, [len(b.text) for b in blocks])
+    return weights.concentrated_threshold if share >= weights.concentrated_share else weights.threshold
+
+
+def calibrate(score: float, threshold: float) -> float:
+    """Map a model score piecewise-linearly so the page's threshold lands on 0.5: a paragraph
+    is story exactly when its reported score is >= 0.5, whatever threshold the page used."""
+    if score >= threshold:
+        value = 0.5 + 0.5 * (score - threshold) / (1 - threshold)
+    else:
+        value = min(0.4999, 0.5 * score / threshold)
+    return round(min(1.0, max(0.0, value)), 4)
 
 
 def title_words(title: str | None) -> frozenset[str]:
@@ -69,7 +93,8 @@ def title_words(title: str | None) -> frozenset[str]:
 def stage1_inputs(blocks: list[Block], title: str | None) -> list[list[float]]:
     tw = title_words(title)
     locals_ = [local_features(b, tw) for b in blocks]
-    return [loc + neighbour_features(locals_, i) for i, loc in enumerate(locals_)]
+    shape = page_shape(blocks, locals_)
+    return [loc + neighbour_features(locals_, i, shape[i]) for i, loc in enumerate(locals_)]
 
 
 def logistic(weights: tuple[float, ...], x: list[float]) -> float:

@@ -150,8 +150,11 @@ CONTEXT_NAMES = (
     "between_story", "rel_position", "same_container_mean", "prev_is_heading_next_story",
     "extra_negative_hints", "lacks_story_content_hint", "comment_outside_story", "outside_dom_region",
     "after_dom_region", "before_dom_region", "blocks_since_story", "blocks_until_story",
+    "under_story_parent", "story_parent_share", "outside_concentrated_story", "after_region_x_len",
+    "outside_region_x_stop", "after_region_x_heading", "since_story_x_short",
 )
 _NEGATIVE_HINTS = frozenset(HINT_GROUPS) - {"content", "meta"}
+_HEADING_SLOT = LOCAL_NAMES.index("kind_heading")
 
 
 def context_features(blocks: list[Block], p1: list[float], locals_: list[list[float]]) -> list[list[float]]:
@@ -172,6 +175,7 @@ def context_features(blocks: list[Block], p1: list[float], locals_: list[list[fl
     region_idx = [i for i in range(n) if in_region[i]]
     region_lo, region_hi = (region_idx[0], region_idx[-1]) if region_idx else (0, n - 1)
     since, until = _distance_to_strong(strong, n)
+    parent_el, parent_share = story_parent(blocks, p1, lengths)
     out = []
     for i in range(n):
         prev = p1[i - 1] if i else 0.0
@@ -198,6 +202,14 @@ def context_features(blocks: list[Block], p1: list[float], locals_: list[list[fl
             float(has_dom and bool(dom_region) and not inside_dom),
             float(bool(region_idx) and i > region_hi), float(bool(region_idx) and i < region_lo),
             since[i], until[i],
+        ])
+        local = locals_[i]
+        under = float(bool(parent_el) and parent_el in blocks[i].containers[:-1])
+        after = out[-1][CONTEXT_NAMES.index("after_dom_region")]
+        outside = out[-1][CONTEXT_NAMES.index("outside_dom_region")]
+        out[-1].extend([
+            under, parent_share, (1.0 - under) * parent_share * float(has_dom),
+            after * local[1], outside * local[3], after * local[_HEADING_SLOT], since[i] * local[17],
         ])
     return out
 
@@ -279,6 +291,20 @@ def _distance_to_strong(strong: list[int], n: int) -> tuple[list[float], list[fl
     return since, until
 
 
+def story_parent(blocks: list[Block], p: list[float], lengths: list[int]) -> tuple[int, float]:
+    """The parent element holding most likely-story text, and the share of it there."""
+    held: dict[int, float] = {}
+    total = 0.0
+    for b, pi, li in zip(blocks, p, lengths):
+        if pi >= 0.5 and len(b.containers) > 1:
+            held[b.containers[-2]] = held.get(b.containers[-2], 0.0) + li
+            total += li
+    if not held:
+        return 0, 0.0
+    best = max(held, key=held.__getitem__)
+    return best, held[best] / total
+
+
 def _story_hints(blocks: list[Block], p: list[float], lengths: list[int]) -> frozenset[str]:
     """Hint groups shared by most of the likely story text (length-weighted)."""
     counts: dict[str, float] = {}
@@ -309,11 +335,33 @@ def _container_means(blocks: list[Block], p: list[float], lengths: list[int]) ->
 
 _NEIGHBOUR_SLOTS = tuple(LOCAL_NAMES.index(n) for n in (
     "log_chars", "stop_density", "link_density", "ends_punct", "short_lt4", "boiler_phrase", "kind_heading"))
-NEIGHBOUR_NAMES = tuple(f"{side}_{LOCAL_NAMES[s]}" for side in ("prev", "next") for s in _NEIGHBOUR_SLOTS)
+NEIGHBOUR_NAMES = tuple(f"{side}_{LOCAL_NAMES[s]}" for side in ("prev", "next") for s in _NEIGHBOUR_SLOTS) + (
+    "repeated_text", "short_window", "link_window")
+_SHORT_SLOT = LOCAL_NAMES.index("short_lt4")
+_LINK_SLOT = LOCAL_NAMES.index("link_density")
 
 
-def neighbour_features(locals_: list[list[float]], i: int) -> list[float]:
-    """The shape of the blocks just before and after (zeros at the page edges)."""
+def page_shape(blocks: list[Block], locals_: list[list[float]]) -> list[tuple[float, float, float]]:
+    """Per block: is its text repeated elsewhere on the page (menus, footers), and the share of
+    very short / linked blocks among its +-3 neighbours (runs of menu items)."""
+    counts: dict[str, int] = {}
+    for b in blocks:
+        counts[b.text] = counts.get(b.text, 0) + 1
+    n = len(blocks)
+    short = [row[_SHORT_SLOT] for row in locals_]
+    links = [row[_LINK_SLOT] for row in locals_]
+    out = []
+    for i, b in enumerate(blocks):
+        lo, hi = max(0, i - 3), min(n, i + 4)
+        width = max(1, hi - lo - 1)
+        out.append((float(counts[b.text] > 1), (sum(short[lo:hi]) - short[i]) / width,
+                    (sum(links[lo:hi]) - links[i]) / width))
+    return out
+
+
+def neighbour_features(locals_: list[list[float]], i: int, shape: tuple[float, float, float]) -> list[float]:
+    """The shape of the blocks just before and after (zeros at the page edges), and the page
+    shape around the block."""
     out = []
     for j in (i - 1, i + 1):
         if 0 <= j < len(locals_):
@@ -321,4 +369,5 @@ def neighbour_features(locals_: list[list[float]], i: int) -> list[float]:
             out.extend(row[s] for s in _NEIGHBOUR_SLOTS)
         else:
             out.extend(0.0 for _ in _NEIGHBOUR_SLOTS)
+    out.extend(shape)
     return out

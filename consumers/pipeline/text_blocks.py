@@ -1,4 +1,9 @@
-"""Plain-text pages -> blocks: one block per non-empty line, no DOM features."""
+"""Plain-text pages -> blocks: one block per non-empty line, no DOM features.
+
+The block kind is guessed from the line's shape, since there is no markup: a bullet or number
+prefix makes a list item, a short line without closing punctuation a heading, a line opening
+with a quotation mark and a long body stays a paragraph.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,10 @@ import re
 
 from .model import Block, BlockKind
 
-_SPACE = re.compile(r"[ \t\u00a0]+")
+_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
+_BULLET = re.compile(r"^(?:[-*\u2022\u25aa\u25cf\u2013]\s+|\d{1,3}[.)]\s+)")
+_CLOSING = frozenset(".!?:;,\"'\u201d\u2019)]\u2026\u3002\uff01\uff1f")
+MAX_HEADING_WORDS = 16
 
 
 def split_text(text: str, max_blocks: int) -> list[Block]:
@@ -15,7 +23,16 @@ def split_text(text: str, max_blocks: int) -> list[Block]:
         line = _SPACE.sub(" ", line).strip()
         if not line:
             continue
-        blocks.append(Block(text=line, kind=BlockKind.PARAGRAPH, index=len(blocks)))
+        blocks.append(Block(text=line, kind=line_kind(line), index=len(blocks)))
         if len(blocks) >= max_blocks:
             break
     return blocks
+
+
+def line_kind(line: str) -> BlockKind:
+    if _BULLET.match(line):
+        return BlockKind.LIST_ITEM
+    words = line.split()
+    if len(words) <= MAX_HEADING_WORDS and line[-1] not in _CLOSING and any(ch.isalpha() for ch in line):
+        return BlockKind.HEADING
+    return BlockKind.PARAGRAPH

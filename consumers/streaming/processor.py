@@ -75,7 +75,7 @@ class BatchProcessor:
         now = time.time()
         for item in processed:
             sent_at = item.source.timestamp_ms
-            self.metrics.observe_published(item.outcome, now - sent_at / 1000 if sent_at else None)
+            self.metrics.observe_published(item.outcome, now - sent_at / 1000 if sent_at else None, item.source)
         return processed
 
     def process_one(self, raw: bytes | None, source: Source) -> Processed:

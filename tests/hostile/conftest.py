@@ -12,10 +12,9 @@ from jsonschema import Draft202012Validator
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import Case, cases  # noqa: E402
+from hostile_support import SCHEMA_OF_KIND, TIMINGS  # noqa: E402
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
-SCHEMA_OF_KIND = {"article": "article", "rejection": "rejection", "dead_letter": "dead-letter"}
-TIMINGS: dict[str, list[tuple[float, str]]] = {}
 
 
 @pytest.fixture(scope="session")
@@ -27,10 +26,6 @@ def validators() -> dict[str, Draft202012Validator]:
 @pytest.fixture(scope="session")
 def corpus() -> list[tuple[Case, bytes]]:
     return [(case, case.build()) for case in cases()]
-
-
-def outcome_of(record: dict) -> tuple[str, str]:
-    return record["kind"], record.get("reason") or record.get("error_kind") or ""
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-from conftest import TIMINGS, outcome_of
 from corpus import CANARY_URL, DEAD_LETTER, cases, record
+from hostile_support import TIMINGS, outcome_of
 
 import consumers.pipeline as pipeline_module
 from consumers.pipeline import Pipeline

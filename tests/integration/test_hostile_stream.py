@@ -118,7 +118,10 @@ def test_hostile_corpus_through_a_worker(settings, tmp_path, capsys):
     reader = OutcomeReader(settings)
     worker = HostileWorker(settings, tmp_path / "worker.log").start()
     try:
-        done = reader.wait_until(lambda r: set(sent) <= r.sources(), timeout=600)
+        def still_alive() -> None:
+            assert worker.alive(), f"the worker died\n{worker.log_tail(80)}"
+
+        done = reader.wait_until(lambda r: set(sent) <= r.sources(), timeout=600, while_waiting=still_alive)
         assert done, f"{len(set(sent) & reader.sources())}/{len(sent)} outcomes\n{worker.log_tail()}"
         assert worker.alive(), worker.log_tail()
         slowest = slowest_page_bucket(settings.metrics_port)

@@ -8,12 +8,10 @@ import string
 from prometheus_client import CollectorRegistry
 
 from consumers.metrics import (KNOWN_LANGUAGES, KNOWN_TOPICS, LAG_STALE_SECONDS, NO_TOPIC, OTHER, Metrics)
-from consumers.pipeline import STAGES, StageTimer
-from consumers.pipeline.model import (Article, BlockKind, Failed, FailureKind, Label, LanguageTag, PageMeta,
-                                      Paragraph, Rejected, RejectReason, TopicTag)
+from consumers.pipeline import STAGES
+from consumers.pipeline.model import Failed, FailureKind, Label, Rejected, RejectReason
 from consumers.routing import Source
-
-URL = "https://news.example.org/2026/some-story?id=123"
+from ops_fakes import URL, article, timer
 
 
 class FakeClock:
@@ -22,20 +20,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def article(language: str = "en", topics: tuple[str, ...] = ("medtop:15000000",), story: int = 3,
-            boilerplate: int = 1, url: str = URL) -> Article:
-    paragraphs = tuple(Paragraph(f"story {i} " * 10, BlockKind.PARAGRAPH, Label.STORY, 0.9) for i in range(story))
-    paragraphs += tuple(Paragraph("menu", BlockKind.LIST_ITEM, Label.BOILERPLATE, 0.1) for _ in range(boilerplate))
-    return Article("a1", "r1", url, PageMeta(), paragraphs, LanguageTag(language, 0.9),
-                   tuple(TopicTag(code, code, 0.5) for code in topics), "hash")
-
-
-def timer(**seconds: float) -> StageTimer:
-    t = StageTimer()
-    t.seconds.update(seconds)
-    return t
 
 
 def value(metrics: Metrics, name: str, **labels: str) -> float | None:

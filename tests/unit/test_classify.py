@@ -1,0 +1,94 @@
+"""Classifier stages on hand-built blocks (no HTML involved)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from consumers.pipeline.classify import (apply_story_end, classify, context_inputs, load_weights, score_alone,
+                                         stage1_inputs)
+from consumers.pipeline.deadline import Deadline
+from consumers.pipeline.features import CONTEXT_NAMES, LOCAL_NAMES, NEIGHBOUR_NAMES, densest_run
+from consumers.pipeline.html_blocks import parse_html
+from consumers.pipeline.model import Block, BlockKind, Label, Limits
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+
+PROSE = ("The council voted on Tuesday to extend the library's opening hours, after a year in which "
+         "visits rose by a third and the reading room was often full before noon, officials said.")
+
+
+def html_block(text: str, index: int, *, link_chars: int = 0, hints=frozenset(), tag: str = "p",
+               kind: BlockKind = BlockKind.PARAGRAPH, containers=(0, 1)) -> Block:
+    return Block(text=text, kind=kind, index=index, tag=tag, dom_path=f"body/div/{tag}", link_chars=link_chars,
+                 hints=frozenset(hints), containers=containers + (100 + index,))
+
+
+def text_block(text: str, index: int) -> Block:
+    return Block(text=text, kind=BlockKind.PARAGRAPH, index=index)
+
+
+def test_model_weights_match_feature_layout():
+    for weights in load_weights().values():
+        assert len(weights.stage1) == len(LOCAL_NAMES) + len(NEIGHBOUR_NAMES)
+        for revision in weights.revisions:
+            assert len(revision) == len(LOCAL_NAMES) + len(NEIGHBOUR_NAMES) + len(CONTEXT_NAMES)
+        assert 0 < weights.threshold < 1
+
+
+def test_stage_one_prefers_prose_over_navigation_links():
+    blocks = [html_block(PROSE, 0), html_block("Home", 1, link_chars=4, hints={"nav"}, tag="li",
+                                               kind=BlockKind.LIST_ITEM)]
+    weights = load_weights()["html"]
+    prose, nav = score_alone(stage1_inputs(blocks, None), weights)
+    assert prose > nav + 0.2
+
+
+def test_context_inputs_extend_stage_one_inputs():
+    blocks = [text_block(PROSE, 0), text_block("Share this", 1)]
+    x1 = stage1_inputs(blocks, None)
+    x2 = context_inputs(blocks, x1, [0.9, 0.1])
+    assert [len(row) for row in x2] == [len(x1[0]) + len(CONTEXT_NAMES)] * 2
+
+
+def test_densest_run_finds_the_story_stretch():
+    scores = [0.1, 0.9, 0.8, 0.2, 0.9, 0.1, 0.1]
+    lengths = [50, 400, 300, 40, 500, 200, 200]
+    assert densest_run(scores, lengths) == (1, 4)
+
+
+def test_story_end_drops_everything_after_comment_form():
+    blocks = [text_block(PROSE, 0), text_block(PROSE.replace("council", "mayor"), 1), text_block("Leave a Reply", 2),
+              text_block("A teaser for another story that reads like prose and is long enough to pass.", 3)]
+    revised = apply_story_end(blocks, [0.9, 0.9, 0.2, 0.7], threshold=0.5)
+    assert revised[:2] == [0.9, 0.9]
+    assert revised[3] < 0.5
+
+
+def test_unrelated_headline_between_story_paragraphs_is_dropped():
+    para = text_block(PROSE, 0)
+    headline = text_block("Celebrity chef opens a new seaside restaurant", 1)
+    later = text_block("Library officials said the council decision on opening hours would apply from "
+                       "next month, and the reading room visits would be counted again in the spring.", 2)
+    revised = apply_story_end([para, headline, later], [0.9, 0.8, 0.9], threshold=0.5)
+    assert revised[1] < 0.5 and revised[0] > 0.5 and revised[2] > 0.5
+
+
+def test_classify_labels_scores_and_kinds():
+    assert classify([]) == []
+    blocks = [html_block(PROSE, 0), html_block("Home", 1, link_chars=4, hints={"nav"}, tag="li",
+                                               kind=BlockKind.LIST_ITEM)]
+    paragraphs = classify(blocks)
+    assert [p.kind for p in paragraphs] == [BlockKind.PARAGRAPH, BlockKind.LIST_ITEM]
+    assert all(0.0 <= p.score <= 1.0 for p in paragraphs)
+    assert all((p.label is Label.STORY) == (p.score >= load_weights()["html"].threshold) for p in paragraphs)
+
+
+def test_fixture_article_story_and_boilerplate():
+    html = (FIXTURES / "news_article.html").read_text(encoding="utf-8")
+    blocks, meta = parse_html(html, Limits(), Deadline.unlimited())
+    story = [p.text for p in classify(blocks, title=meta.title) if p.label is Label.STORY]
+    assert any(t.startswith("The harbour bridge reopened") for t in story)
+    assert any(t.startswith("The ferry service") for t in story)
+    for furniture in ("Home", "Leave a Reply", "Share on Facebook Share on Twitter"):
+        assert furniture not in story
+    assert not any("All rights reserved" in t or "cookies" in t for t in story)

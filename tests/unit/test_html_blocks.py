@@ -1,0 +1,95 @@
+"""HTML segmentation: order, link characters, hints, skipped subtrees, limits, metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from consumers.pipeline.deadline import Deadline
+from consumers.pipeline.html_blocks import PageTooComplex, element_hints, parse_html
+from consumers.pipeline.model import BlockKind, Limits
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+
+
+def blocks_of(html: str, limits: Limits | None = None):
+    return parse_html(html, limits or Limits(), Deadline.unlimited())[0]
+
+
+def test_mixed_content_keeps_document_order():
+    blocks = blocks_of("<div>Intro text <p>Inner paragraph</p> tail text</div>")
+    assert [b.text for b in blocks] == ["Intro text", "Inner paragraph", "tail text"]
+    assert [b.tag for b in blocks] == ["div", "p", "div"]
+
+
+def test_inline_markup_and_line_breaks_join_within_a_block():
+    blocks = blocks_of("<p>One <b>bold</b> word<br>and a second line</p>")
+    assert [b.text for b in blocks] == ["One bold word and a second line"]
+
+
+def test_link_characters_are_counted():
+    block = blocks_of('<p>Read <a href="/x">the full report</a> now</p>')[0]
+    assert block.link_chars == len("the full report")
+
+
+def test_scripts_styles_and_hidden_elements_are_skipped():
+    blocks = blocks_of("<div><script>var x = 1;</script><style>p{}</style><p>Visible</p>"
+                       "<div hidden>Secret</div><div style='display:none'>Gone</div></div>")
+    assert [b.text for b in blocks] == ["Visible"]
+
+
+def test_noscript_content_is_read_as_markup():
+    blocks = blocks_of("<body><noscript><div><p>Server rendered post text</p></div></noscript></body>")
+    assert [b.text for b in blocks] == ["Server rendered post text"]
+
+
+def test_kinds_headings_and_containers():
+    blocks = blocks_of("<article><h2>Title</h2><ul><li>item</li></ul><blockquote>quoted</blockquote></article>")
+    assert [(b.kind, b.heading_level) for b in blocks] == [
+        (BlockKind.HEADING, 2), (BlockKind.LIST_ITEM, 0), (BlockKind.QUOTE, 0)]
+    assert all(b.in_main for b in blocks)
+    # every block knows its enclosing block elements; siblings share the article's serial
+    assert blocks[0].containers[:-1] == blocks[2].containers[:-1]
+
+
+def test_class_and_id_hints_reach_descendants():
+    blocks = blocks_of('<div id="comments"><p>Nice post</p></div><nav class="menu"><a href="/">Home</a></nav>')
+    assert "comment" in blocks[0].hints
+    assert "nav" in blocks[1].hints and blocks[1].boilerplate_hint
+
+
+def test_element_hints_vocabulary():
+    assert element_hints({"class": "share-buttons social"}) == {"share"}
+    assert "related" in element_hints({"class": "related-posts"})
+    assert element_hints({}) == frozenset()
+    assert "hidden" not in element_hints({"class": "overflow-hidden"})
+
+
+def test_node_limit_raises_page_too_complex():
+    html = "<div>" + "<span>x</span>" * 5000 + "</div>"
+    with pytest.raises(PageTooComplex):
+        blocks_of(html, Limits(max_dom_nodes=3000))
+
+
+def test_depth_limit_raises_page_too_complex():
+    html = "<div>" * 300 + "deep" + "</div>" * 300
+    with pytest.raises(PageTooComplex):
+        blocks_of(html, Limits(max_dom_depth=100))
+
+
+def test_fixture_metadata_from_json_ld_and_meta_tags():
+    html = (FIXTURES / "news_article.html").read_text(encoding="utf-8")
+    _, meta = parse_html(html, Limits(), Deadline.unlimited())
+    assert meta.title == "Harbour bridge reopens after repairs"
+    assert meta.authors == ("Mara Jensen",)
+    assert meta.published.startswith("2024-03-05")
+    assert meta.canonical_url == "https://gazette.example/news/harbour-bridge-reopens"
+    assert meta.site_name == "The Coastal Gazette"
+    assert meta.language_hint == "en"
+
+
+def test_title_falls_back_to_document_title_without_site_suffix():
+    _, meta = parse_html("<html><head><title>Quiet streets after the storm - Daily Example</title></head>"
+                         "<body><p>x</p></body></html>", Limits(), Deadline.unlimited())
+    assert meta.title == "Quiet streets after the storm"
