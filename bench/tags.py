@@ -138,12 +138,17 @@ def sample_size_report(data: Path, quick: bool) -> None:
     print(f"\n## sample size: {len(texts)} texts from {len(varieties)} of langdetect's varieties, "
           f"mean {statistics.mean(len(t.text) for t in texts):.0f} chars (max {max(len(t.text) for t in texts)})")
     for size in (150, 300, 600, 1200, 2400, 100_000):
-        start = time.perf_counter()
-        predictions = [tagger.langdetect(representative_sample(t.text, size))[0] for t in texts]
-        ms = (time.perf_counter() - start) * 1000 / len(texts)
-        right = sum(p == t.gold for t, p in zip(texts, predictions)) / len(texts)
         label = "whole text" if size == 100_000 else f"{size} chars"
-        print(f"langdetect on a {label:11s}: acc {right:7.2%}  {ms:6.2f} ms/text")
+        sized = LanguageTagger(sample_chars=size)
+        for name, detect in (("langdetect", lambda text: tagger.langdetect(representative_sample(text, size))[0]),
+                             ("storysift tagger", lambda text: sized.tag(text).code)):
+            start = time.perf_counter()
+            predictions = [detect(t.text) for t in texts]
+            ms = (time.perf_counter() - start) * 1000 / len(texts)
+            right = sum(p == t.gold for t, p in zip(texts, predictions)) / len(texts)
+            long_right = [p == t.gold for t, p in zip(texts, predictions) if len(t.text) > 5000]
+            print(f"{name:16s} on a {label:11s} sample: acc {right:7.2%} (long texts {sum(long_right)}/{len(long_right)})"
+                  f"  {ms:6.2f} ms/text")
 
 
 def topic_report(data: Path, quick: bool) -> None:

@@ -21,7 +21,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from .pipeline import STAGES, StageTimer
-from .pipeline.model import Article, Failed, Label, Outcome, Rejected
+from .pipeline.model import Article, Failed, FailureKind, Label, Outcome, Rejected, RejectReason
 
 # Measured by timing Pipeline.process per stage over 300 dev pages (docs/operations.md, "Measured
 # ranges"): stages span 50 us (decode) to 0.25 s (segment, classify); a page p50 38 ms, p99 0.26 s,
@@ -109,8 +109,6 @@ class Metrics:
 
     def _zero_known_series(self) -> None:
         """Export every bounded label value from the start: rate() sees the first increment."""
-        from .pipeline.model import FailureKind, RejectReason
-
         for reason in RejectReason:
             self.rejections.labels(reason.value)
         for kind in FailureKind:

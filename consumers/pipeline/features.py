@@ -184,7 +184,7 @@ def context_features(blocks: list[Block], p1: list[float], locals_: list[list[fl
         nxt2 = p1[i + 2] if i + 2 < n else 0.0
         lo, hi = max(0, i - 3), min(n, i + 4)
         window = (sum(p1[lo:hi]) - p1[i]) / max(1, hi - lo - 1)
-        inside_dom = float(bool(dom_region) and dom_region in blocks[i].containers)
+        inside_dom = float(in_region[i])
         p = min(max(p1[i], 1e-4), 1 - 1e-4)
         out.append([
             p1[i], math.log(p / (1 - p)) / 5.0, prev, nxt, prev2, nxt2, window,
@@ -252,23 +252,28 @@ def densest_container(blocks: list[Block], p: list[float], lengths: list[int]) -
 def story_coherence(blocks: list[Block], p: list[float], lengths: list[int]) -> list[float]:
     """Share of a block's content words that also occur in the likely story text (other blocks,
     weighted by first-pass score); teasers of other stories share little vocabulary."""
-    stop_set = stopwords()
-    words = [[t for t in words_of(b.text) if len(t) > 3 and t not in stop_set] for b in blocks]
+    words = [content_words(b.text) for b in blocks]
     weight: dict[str, float] = {}
-    for ws, pi in zip(words, p):
-        if pi < 0.5:
-            continue
-        for t in set(ws):
-            weight[t] = weight.get(t, 0.0) + pi
+    for own, pi in zip(words, p):
+        if pi >= 0.5:
+            for t in own:
+                weight[t] = weight.get(t, 0.0) + pi
     out = []
-    for ws, pi in zip(words, p):
-        if not ws:
+    get = weight.get
+    for own, pi in zip(words, p):
+        if not own:
             out.append(0.0)
             continue
-        own = set(ws)
-        shared = sum(1 for t in own if weight.get(t, 0.0) - (pi if pi >= 0.5 else 0.0) > 0.5)
-        out.append(shared / len(own))
+        bar = 0.5 + (pi if pi >= 0.5 else 0.0)
+        out.append(sum(1 for t in own if get(t, 0.0) > bar) / len(own))
     return out
+
+
+@lru_cache(maxsize=4096)
+def content_words(text: str) -> frozenset[str]:
+    """Distinct non-stopword words longer than 3 characters."""
+    stop_set = stopwords()
+    return frozenset(t for t in words_of(text) if len(t) > 3 and t not in stop_set)
 
 
 def _distance_to_strong(strong: list[int], n: int) -> tuple[list[float], list[float]]:

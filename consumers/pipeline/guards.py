@@ -33,6 +33,7 @@ _RIFF_KINDS = {"WEBP": "a WebP image", "WAVE": "a WAV file", "AVI ": "an AVI vid
 
 # Declared media types that are never a web page.
 _NOT_PAGE_FAMILIES = ("image/", "audio/", "video/", "font/", "model/", "multipart/")
+_XHTML_ROOT = re.compile(r"<html[\s>]", re.I)  # XHTML served with a generic XML type is a page
 _NOT_PAGE_TYPES = frozenset({
     "application/pdf", "application/zip", "application/gzip", "application/x-gzip", "application/json",
     "application/javascript", "application/x-javascript", "application/ecmascript", "application/xml",
@@ -114,53 +115,75 @@ def declared_not_a_page(content_type: str | None) -> str | None:
 
 def html_complexity(html: str, limits: Limits) -> str | None:
     """Why parsing `html` would be too costly (estimated depth, tags, attributes), or None."""
-    stack: list[str] = []
-    open_counts: dict[str, int] = {}
-    dangling = 0  # implicitly closed formatting elements the parser will re-open
-    start_tags = options = attribute_work = 0
+    estimate = _TreeEstimate(limits)
     for match in _SCAN.finditer(html):
         name = match.group("name")
         if name is None:
-            continue
-        name = name.lower()
-        attrs = match.group("attrs")
+            continue  # a comment or a raw-text element: no tags inside
         if match.group("close"):
-            if open_counts.get(name):
-                while stack:
-                    top = stack.pop()
-                    open_counts[top] -= 1
-                    if top == name:
-                        break
-                    if top in _FORMATTING:
-                        dangling += 1
-            elif name in _FORMATTING and dangling:
-                dangling -= 1
-            continue
-        start_tags += 1
-        if start_tags > limits.max_dom_nodes:
-            return f"more than {limits.max_dom_nodes} elements (limit max_dom_nodes)"
-        if len(attrs) > _COUNTED_ATTRS:
-            names = count_attributes(attrs)
-            if names > limits.max_tag_attributes:
-                return f"a <{name[:20]}> tag with more than {limits.max_tag_attributes} attributes"
-            attribute_work += names * names
-            if attribute_work > _ATTRIBUTE_WORK_TAGS * limits.max_tag_attributes ** 2:
-                return f"too many attributes overall (as costly as {_ATTRIBUTE_WORK_TAGS} tags of {limits.max_tag_attributes})"
-        if name == "option":
-            options += 1
-            if options > limits.max_select_options:
-                return f"more than {limits.max_select_options} <option> elements (limit max_select_options)"
-        if name in _VOID:
-            continue
-        if attrs.endswith("/") and any(open_counts.get(f) for f in _FOREIGN):
-            continue  # self-closing only counts in SVG/MathML
-        while stack and _closes(name, stack[-1], open_counts):
-            open_counts[stack.pop()] -= 1
-        stack.append(name)
-        open_counts[name] = open_counts.get(name, 0) + 1
-        if len(stack) + dangling > limits.max_dom_depth:
-            return f"elements nested more than {limits.max_dom_depth} deep (limit max_dom_depth)"
+            estimate.end_tag(name.lower())
+        elif (problem := estimate.start_tag(name.lower(), match.group("attrs"))) is not None:
+            return problem
     return None
+
+
+class _TreeEstimate:
+    """The parser's stack of open elements, approximated from tags alone (errs deep)."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.stack: list[str] = []
+        self.open_counts: dict[str, int] = {}
+        self.dangling = 0  # implicitly closed formatting elements the parser will re-open
+        self.start_tags = self.options = self.attribute_work = 0
+
+    def end_tag(self, name: str) -> None:
+        if not self.open_counts.get(name):
+            if name in _FORMATTING and self.dangling:
+                self.dangling -= 1
+            return  # the parser ignores an end tag for an element that is not open
+        while self.stack:
+            top = self._pop()
+            if top == name:
+                break
+            if top in _FORMATTING:
+                self.dangling += 1
+
+    def start_tag(self, name: str, attrs: str) -> str | None:
+        limits = self.limits
+        self.start_tags += 1
+        if self.start_tags > limits.max_dom_nodes:
+            return f"more than {limits.max_dom_nodes} elements (limit max_dom_nodes)"
+        if len(attrs) > _COUNTED_ATTRS and (problem := self._attributes(name, attrs)) is not None:
+            return problem
+        if name == "option":
+            self.options += 1
+            if self.options > limits.max_select_options:
+                return f"more than {limits.max_select_options} <option> elements (limit max_select_options)"
+        if name in _VOID or (attrs.endswith("/") and any(self.open_counts.get(f) for f in _FOREIGN)):
+            return None  # self-closing syntax only counts in SVG/MathML
+        while self.stack and _closes(name, self.stack[-1], self.open_counts):
+            self._pop()
+        self.stack.append(name)
+        self.open_counts[name] = self.open_counts.get(name, 0) + 1
+        if len(self.stack) + self.dangling > limits.max_dom_depth:
+            return f"elements nested more than {limits.max_dom_depth} deep (limit max_dom_depth)"
+        return None
+
+    def _attributes(self, name: str, attrs: str) -> str | None:
+        limit = self.limits.max_tag_attributes
+        names = count_attributes(attrs)
+        if names > limit:
+            return f"a <{name[:20]}> tag with more than {limit} attributes (limit max_tag_attributes)"
+        self.attribute_work += names * names
+        if self.attribute_work > _ATTRIBUTE_WORK_TAGS * limit ** 2:
+            return f"too many attributes overall (as costly as {_ATTRIBUTE_WORK_TAGS} tags of {limit})"
+        return None
+
+    def _pop(self) -> str:
+        top = self.stack.pop()
+        self.open_counts[top] -= 1
+        return top
 
 
 def _closes(start: str, current: str, open_counts: dict[str, int]) -> bool:
@@ -188,7 +211,8 @@ def guard_page(page: RawPage, limits: Limits) -> Rejected | Failed | None:
     """A rejection or failure decided before parsing, or None to go on."""
     if page.http_status is not None and page.http_status >= 400:
         return Rejected(RejectReason.HTTP_ERROR, f"HTTP status {page.http_status}", page.url, page.record_id)
-    if (media := declared_not_a_page(page.content_type)) is not None:
+    media = declared_not_a_page(page.content_type)
+    if media is not None and not (media.endswith("xml") and _XHTML_ROOT.search(page.body[:4096])):
         return Rejected(RejectReason.NOT_HTML, f"content type is {media}", page.url, page.record_id)
     if (binary := sniff_binary(page.body)) is not None:
         return Rejected(RejectReason.NOT_HTML, f"body is {binary}", page.url, page.record_id)

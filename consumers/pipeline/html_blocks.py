@@ -24,6 +24,8 @@ from .model import Block, BlockKind, Limits, PageMeta
 _SKIP = frozenset("script style noscript iframe svg template object embed canvas button select input "
                   "textarea option head title meta link video audio map area math dialog".split())
 _SKIP_LIST = sorted(_SKIP)
+_INLINE_TAGS = frozenset("a abbr b bdi bdo cite code data del dfn em font i ins kbd mark q s samp small span "
+                         "strike strong sub sup time tt u var big nobr wbr".split())
 _BLOCK_TAGS = {
     "p": BlockKind.PARAGRAPH, "div": BlockKind.PARAGRAPH, "section": BlockKind.PARAGRAPH,
     "article": BlockKind.PARAGRAPH, "td": BlockKind.TABLE_CELL, "th": BlockKind.TABLE_CELL,
@@ -42,6 +44,7 @@ _BLOCK_TAGS = {
     "hr": BlockKind.PARAGRAPH, "html": BlockKind.PARAGRAPH, "label": BlockKind.PARAGRAPH,
     "legend": BlockKind.PARAGRAPH,
 }
+_BLOCK_SELECTOR = ",".join(t for t in _BLOCK_TAGS if t not in ("html", "body", "br"))
 _BOILERPLATE_CONTAINERS = frozenset({"nav", "footer", "aside", "form"})
 _MAIN_CONTAINERS = frozenset({"article", "main"})
 
@@ -107,100 +110,121 @@ def _hints_of(words: str) -> frozenset[str]:
 
 
 class _Frame:
-    __slots__ = ("tag", "serial", "path", "hints", "containers", "boiler", "main", "hidden")
+    """An open block element. Its tag path and enclosing serials are built on demand (only for
+    the few elements that hold text), from the parent chain."""
 
-    def __init__(self, tag, serial, path, hints, containers, boiler, main, hidden):
-        self.tag, self.serial, self.path, self.hints = tag, serial, path, hints
-        self.containers, self.boiler, self.main, self.hidden = containers, boiler, main, hidden
+    __slots__ = ("tag", "serial", "parent", "hints", "boiler", "main", "hidden", "_path", "_containers")
+
+    def __init__(self, tag, serial, parent, hints, boiler, main, hidden):
+        self.tag, self.serial, self.parent, self.hints = tag, serial, parent, hints
+        self.boiler, self.main, self.hidden = boiler, main, hidden
+        self._path = self._containers = None
+
+    @property
+    def path(self) -> str:
+        if self._path is None:
+            self._path = self.tag if self.parent is None else f"{self.parent.path}/{self.tag}"
+        return self._path
+
+    @property
+    def containers(self) -> tuple[int, ...]:
+        if self._containers is None:
+            self._containers = (self.serial,) if self.parent is None else self.parent.containers + (self.serial,)
+        return self._containers
 
 
 class _BlockBuilder:
-    """Walks the DOM in document order with lexbor's C traversal (no per-node Python recursion).
-
-    Every node is mapped (by its lexbor node id) to (block frame, inside a link, depth), derived
-    from its parent, which preorder has always visited first. A text run is flushed as a block
-    whenever the next text belongs to a different block element or a block element starts."""
+    """Visits only the block elements (lexbor CSS selection, document order, in C) rather than
+    every node in Python. A block element without block descendants yields its whole text (C);
+    one with block descendants yields its own direct text and inline children's text, placed
+    before its descendants' blocks. Frames (hints, enclosing serials) chain through parents."""
 
     def __init__(self, limits: Limits, deadline: Deadline) -> None:
         self.limits = limits
         self.deadline = deadline
         self.blocks: list[Block] = []
-        self.buffer: list[str] = []
-        self.buffer_frame: _Frame | None = None
-        self.link_chars = 0
 
     def build(self, root) -> list[Block]:
-        top = _Frame("body", 0, ("body",), frozenset(), (0,), False, False, False)
-        info: dict[int, tuple[_Frame, bool, int]] = {root.mem_id: (top, False, 0)}
-        max_nodes, max_depth, max_blocks = self.limits.max_dom_nodes, self.limits.max_dom_depth, self.limits.max_blocks
-        nodes = 0
-        for node in root.traverse(include_text=True):
-            nodes += 1
-            if nodes & 2047 == 0:
-                if nodes > max_nodes:
-                    raise PageTooComplex(f"DOM over {max_nodes} nodes")
+        top = _Frame("body", 0, None, frozenset(), False, False, False)
+        frames: dict[int, tuple[_Frame, int]] = {root.mem_id: (top, 0)}
+        limits = self.limits
+        for br in root.css("br"):
+            br.insert_before(" ")
+        elements = root.css(_BLOCK_SELECTOR)
+        if len(elements) > limits.max_dom_nodes:
+            raise PageTooComplex(f"DOM over {limits.max_dom_nodes} block elements")
+        serial = 0
+        pending = None  # the previous block element: a leaf unless this one is its descendant
+        for node in elements:
+            serial += 1
+            if serial & 1023 == 0:
                 self.deadline.check()
-                if len(self.blocks) >= max_blocks:
+                if len(self.blocks) >= limits.max_blocks:
                     break
-            parent = node.parent
+            parent, steps = node.parent, 1
+            while parent is not None and parent.mem_id not in frames:
+                parent, steps = parent.parent, steps + 1
             if parent is None:
                 continue
-            parent_info = info.get(parent.mem_id)
-            if parent_info is None:
-                continue
-            frame, in_link, depth = parent_info
-            tag = node.tag
+            parent_id = parent.mem_id
+            parent_frame, depth = frames[parent_id]
+            depth += steps
+            if depth > limits.max_dom_depth:
+                raise PageTooComplex(f"DOM deeper than {limits.max_dom_depth}")
+            if pending is not None:
+                self._emit_element(*pending, leaf=pending[0].mem_id != parent_id)
+            frame = self._frame(node.tag, node.attributes, parent_frame, serial)
+            frames[node.mem_id] = (frame, depth)
+            pending = (node, frame)
+        if pending is not None:
+            self._emit_element(*pending, leaf=True)
+        return self.blocks[: limits.max_blocks]
+
+    def _emit_element(self, node, frame: _Frame, leaf: bool) -> None:
+        if frame.hidden:
+            return
+        if leaf:
+            text = node.text(deep=True, separator="")
+            if text and not text.isspace():
+                links = sum(len(a.text(deep=True, separator="").strip()) for a in node.css("a")) if "<a" in (
+                    node.html or "") else 0
+                self._emit(frame, text, links)
+        else:
+            own = node.text(deep=False, separator="")
+            if own and not own.isspace():
+                self._emit(frame, *self._own_text(node))
+
+    @staticmethod
+    def _own_text(node) -> tuple[str, int]:
+        """Direct text plus text of inline children (not of block descendants)."""
+        parts, links = [], 0
+        for child in node.iter(include_text=True):
+            tag = child.tag
             if tag == "-text":
-                if frame.hidden:
-                    continue
-                text = node.text_content
-                if text and not text.isspace():
-                    if frame is not self.buffer_frame:
-                        self._flush()
-                        self.buffer_frame = frame
-                    self.buffer.append(text)
-                    if in_link:
-                        self.link_chars += len(text.strip())
-                continue
-            if depth >= max_depth:
-                raise PageTooComplex(f"DOM deeper than {max_depth}")
-            if tag in _BLOCK_TAGS:
-                self._flush()
-                frame = self._frame(tag, node.attributes, frame, nodes)
-            elif tag == "br":
-                if frame is self.buffer_frame:
-                    self.buffer.append(" ")
-                continue
-            elif tag == "a":
-                in_link = True
-            info[node.mem_id] = (frame, in_link, depth + 1)
-        if nodes > max_nodes:
-            raise PageTooComplex(f"DOM over {max_nodes} nodes")
-        self._flush()
-        return self.blocks[:max_blocks]
+                parts.append(child.text_content or "")
+            elif tag not in _BLOCK_TAGS and tag in _INLINE_TAGS:
+                text = child.text(deep=True, separator="")
+                parts.append(text)
+                if tag == "a":
+                    links += len(text.strip())
+        return "".join(parts), links
 
     def _frame(self, tag: str, attrs: dict, parent: _Frame, serial: int) -> _Frame:
         hidden = parent.hidden or "hidden" in attrs or attrs.get("aria-hidden") == "true" or \
             ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"] or "") is not None)
         own = element_hints(attrs) if attrs and tag not in ("body", "html") else frozenset()
-        return _Frame(tag, serial, parent.path + (tag,), parent.hints | own if own else parent.hints,
-                      parent.containers + (serial,), parent.boiler or tag in _BOILERPLATE_CONTAINERS,
+        return _Frame(tag, serial, parent, parent.hints | own if own else parent.hints,
+                      parent.boiler or tag in _BOILERPLATE_CONTAINERS,
                       parent.main or tag in _MAIN_CONTAINERS or attrs.get("itemprop") == "articleBody", hidden)
 
-    def _flush(self) -> None:
-        frame = self.buffer_frame
-        if not self.buffer or frame is None:
-            self.buffer = []
-            return
-        text = _SPACE.sub(" ", "".join(self.buffer)).strip()
-        link_chars = self.link_chars
-        self.buffer, self.link_chars = [], 0
+    def _emit(self, frame: _Frame, raw: str, link_chars: int) -> None:
+        text = _SPACE.sub(" ", raw).strip()
         if not text:
             return
         tag = frame.tag
         self.blocks.append(Block(
             text=text, kind=_BLOCK_TAGS.get(tag, BlockKind.PARAGRAPH), index=len(self.blocks), tag=tag,
-            dom_path="/".join(frame.path), link_chars=min(link_chars, len(text)),
+            dom_path=frame.path, link_chars=min(link_chars, len(text)),
             heading_level=int(tag[1]) if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit() else 0,
             in_main=frame.main, boilerplate_hint=frame.boiler, hints=frame.hints, containers=frame.containers,
         ))

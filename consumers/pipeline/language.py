@@ -71,7 +71,8 @@ def langdetect_languages() -> frozenset[str]:
 
 
 class LanguageTagger:
-    def __init__(self) -> None:
+    def __init__(self, sample_chars: int = SAMPLE_CHARS) -> None:
+        self.sample_chars = sample_chars
         self._langdetect = _langdetect_factory()
         self._py3langid = _py3langid()
         self._known_to_langdetect = langdetect_languages()
@@ -79,7 +80,7 @@ class LanguageTagger:
     def tag(self, text: str) -> LanguageTag:
         if sum(char.isalpha() for char in text[:2000]) < MIN_LETTERS:
             return UNDETERMINED
-        sample = representative_sample(text)
+        sample = representative_sample(text, self.sample_chars)
         primary, primary_probability = self.langdetect(sample)
         ranked = self.py3langid(sample)
         if not ranked:

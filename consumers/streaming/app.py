@@ -19,6 +19,7 @@ from ..pipeline.model import Failed
 from ..routing import OutgoingRecord, Source, route
 from ..settings import Settings
 from .dedup import Deduplicator, TableStore
+from .gaps import OffsetGuard
 from .lag import sample_lag
 from .processor import BatchProcessor
 from .publish import AckingPublisher, Publisher, too_large_stub
@@ -43,7 +44,8 @@ class StreamingApp:
 
 
 def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pipeline | None = None,
-               publisher: Publisher | None = None) -> StreamingApp:
+               publisher: Publisher | None = None, offset_guard: OffsetGuard | None = None) -> StreamingApp:
+    """`offset_guard` (the worker passes one) reads back records Faust skipped; see gaps.py."""
     metrics = metrics or Metrics()
     app = faust.App(settings.consumer_group, **app_config(settings))
     table = app.Table(
@@ -53,7 +55,7 @@ def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pip
     )
     dedup = Deduplicator(TableStore(table), settings.dedup_ttl_seconds)
     processor = BatchProcessor(settings, pipeline or Pipeline(settings.limits), dedup,
-                               publisher or faust_publisher(app, settings), metrics)
+                               publisher or faust_publisher(app, settings), metrics, offset_guard)
     raw_topic = app.topic(settings.raw_topic, key_type=bytes, value_type=bytes,
                           key_serializer="raw", value_serializer="raw")
 
@@ -69,6 +71,9 @@ def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pip
                              exc_info=True)
                 os._exit(EXIT_UNCONFIRMED_BATCH)
 
+    if offset_guard is not None:
+        guard_assignments(app, settings.raw_topic, offset_guard)
+
     @app.timer(interval=LAG_SAMPLE_SECONDS)
     async def sample_consumer_lag() -> None:
         await sample_lag(app.consumer, settings.raw_topic, metrics)
@@ -80,6 +85,19 @@ def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pip
             log.info("dedup: purged %d entries older than %ss", dropped, settings.dedup_ttl_seconds)
 
     return StreamingApp(app, process_pages, table, processor, settings, metrics)
+
+
+def guard_assignments(app: faust.App, raw_topic: str, guard: OffsetGuard) -> None:
+    def raw_partitions(tps: Any) -> list[tuple[str, int]]:
+        return [(tp.topic, tp.partition) for tp in tps if tp.topic == raw_topic]
+
+    @app.on_partitions_assigned.connect
+    async def read_committed_offsets(_app: Any, assigned: Any, **_kwargs: Any) -> None:
+        await asyncio.to_thread(guard.on_assigned, raw_partitions(assigned))
+
+    @app.on_partitions_revoked.connect
+    async def forget_offsets(_app: Any, revoked: Any, **_kwargs: Any) -> None:
+        guard.on_revoked(raw_partitions(revoked))
 
 
 def app_config(settings: Settings) -> dict[str, Any]:

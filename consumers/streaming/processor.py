@@ -16,6 +16,7 @@ from ..pipeline.model import Outcome
 from ..routing import OutgoingRecord, Source, route
 from ..settings import Settings
 from .dedup import Deduplicator
+from .gaps import OffsetGuard
 from .publish import Publisher
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -57,8 +58,9 @@ def source_of(message: Any) -> Source:
 
 class BatchProcessor:
     def __init__(self, settings: Settings, pipeline: Pipeline, dedup: Deduplicator, publisher: Publisher,
-                 metrics: Metrics) -> None:
+                 metrics: Metrics, guard: OffsetGuard | None = None) -> None:
         self.settings = settings
+        self.guard = guard
         self.pipeline = pipeline
         self.dedup = dedup
         self.publisher = publisher
@@ -66,6 +68,8 @@ class BatchProcessor:
 
     async def handle(self, events: Sequence[Any]) -> list[Processed]:
         """Process and publish a batch; returns only once every output is acknowledged."""
+        if self.guard is not None:  # blocking lookups and reads: off the event loop
+            events = await asyncio.to_thread(self.guard.complete, events)
         processed = []
         for event in events:
             processed.append(self.process_one(event.value, source_of(event.message)))

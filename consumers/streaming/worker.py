@@ -8,6 +8,7 @@ from typing import Any
 from ..metrics import Metrics
 from ..settings import Settings
 from .app import create_app
+from .gaps import KafkaOffsetSource, OffsetGuard
 from .topics import ensure_topics, topic_specs
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> None:
     ensure_topics(settings, topic_specs(settings))
     metrics = Metrics()
     serve_metrics(settings, metrics)
-    streaming = create_app(settings, metrics)
+    streaming = create_app(settings, metrics, offset_guard=OffsetGuard(KafkaOffsetSource(settings)))
     worker = faust.Worker(streaming.app, loglevel=loglevel, quiet=True)
     log.info("storysift worker: group %s, %s -> %s, metrics on :%s", settings.consumer_group,
              settings.raw_topic, settings.clean_topic, settings.metrics_port)

@@ -50,6 +50,11 @@ def test_guard_page_order_and_outcomes() -> None:
     assert isinstance(err, Rejected) and err.reason is RejectReason.HTTP_ERROR
     pdf = guard_page(page("%PDF-1.4 ..."), LIMITS)
     assert isinstance(pdf, Rejected) and pdf.reason is RejectReason.NOT_HTML and "PDF" in pdf.detail
+    rss = guard_page(page("<?xml version='1.0'?><rss><channel></channel></rss>", content_type="application/rss+xml"),
+                     LIMITS)
+    assert isinstance(rss, Rejected) and rss.reason is RejectReason.NOT_HTML
+    xhtml = "<?xml version='1.0'?><html xmlns='http://www.w3.org/1999/xhtml'><body><p>x</p></body></html>"
+    assert guard_page(page(xhtml, content_type="application/xml"), LIMITS) is None
     deep = guard_page(page("<div>" * 600), LIMITS)
     assert isinstance(deep, Failed) and deep.kind is FailureKind.TOO_LARGE and "max_dom_depth" in deep.message
     assert guard_page(page("<div>" * 600, BodyFormat.TEXT), LIMITS) is None  # text is never parsed as HTML

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kafka_helpers import broker_reachable, delete_topics_with_prefix, unique_settings
+from kafka_helpers import broker_reachable, delete_topics_with_prefix, free_port, unique_settings
 
 REPO = Path(__file__).resolve().parents[2]
 # The broker control script (start|stop|status); overridable to test against another setup.
@@ -52,26 +52,36 @@ def settings(kafka_bootstrap, tmp_path):
 
 
 @pytest.fixture
-def broker_control(kafka_bootstrap):
-    """Stop and start the session broker (same data directory, so topics and offsets survive)."""
-    return BrokerControl(KAFKA_SCRIPT, kafka_bootstrap)
+def own_broker(tmp_path_factory):
+    """A second, throwaway broker (own ports and data directory) for tests that stop and start
+    a broker: restarting the session broker would disturb anyone else using it."""
+    port, controller_port = free_port(), free_port()
+    env = {**os.environ, "KAFKA_PORT": str(port), "KAFKA_CONTROLLER_PORT": str(controller_port),
+           "STORYSIFT_KAFKA_DATA": str(tmp_path_factory.mktemp("own-broker")), "KAFKA_HEAP": "384m"}
+    control = BrokerControl(KAFKA_SCRIPT, f"127.0.0.1:{port}", env)
+    control.start_seconds = control.start()
+    try:
+        yield control
+    finally:
+        control.run("stop")
 
 
 class BrokerControl:
-    def __init__(self, script: Path, bootstrap: str) -> None:
-        self.script, self.bootstrap = script, bootstrap
+    def __init__(self, script: Path, bootstrap: str, env: dict[str, str]) -> None:
+        self.script, self.bootstrap, self.env = script, bootstrap, env
+        self.start_seconds = 0.0
 
-    def _run(self, action: str) -> None:
+    def run(self, action: str) -> None:
         subprocess.run([str(self.script), action], check=True, timeout=600, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, env=self.env)
 
     def stop(self) -> None:
-        self._run("stop")
+        self.run("stop")
         assert not broker_reachable(self.bootstrap, timeout=1.0), "broker still answers after stop"
 
     def start(self) -> float:
         began = time.monotonic()
-        self._run("start")
+        self.run("start")
         while not broker_reachable(self.bootstrap):
             assert time.monotonic() - began < 120, "broker did not come back"
             time.sleep(0.5)

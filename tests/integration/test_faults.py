@@ -5,10 +5,11 @@ loss), with the same key and content each time. The figures are printed (run wit
 from __future__ import annotations
 
 from fault_checks import check_at_least_once
-from kafka_helpers import OutcomeReader, WorkerProcess, create_topics, produce
+from kafka_helpers import OutcomeReader, WorkerProcess, broker_reachable, create_topics, produce, unique_settings
 from page_factory import article_page
 
 PAGES = 600
+RESTARTS = 5
 
 
 def test_worker_killed_with_sigkill_mid_stream_loses_nothing(settings, tmp_path):
@@ -37,7 +38,35 @@ def test_worker_killed_with_sigkill_mid_stream_loses_nothing(settings, tmp_path)
     assert "duplicate" not in reasons, "a redelivered record was mistaken for a duplicate"
 
 
-def test_broker_restart_mid_stream_loses_nothing(settings, broker_control, tmp_path):
+def test_worker_restarted_with_records_waiting_loses_nothing(settings, tmp_path):
+    """Each cycle: records arrive while no worker runs, a worker starts, finishes, is stopped.
+    faust-streaming 0.15.3 sometimes never delivers the first waiting record of a partition and
+    commits past it; the worker's OffsetGuard must read it back (consumers/streaming/gaps.py)."""
+    run = settings.consumer_group
+    create_topics(settings)
+    reader = OutcomeReader(settings)
+    produced = []
+    filled = 0
+    try:
+        for cycle in range(RESTARTS):
+            produced += produce(settings, [article_page(run, cycle * 100 + i) for i in range(9)])
+            worker = WorkerProcess(settings, tmp_path / f"worker-{cycle}.log").start()
+            try:
+                done = reader.wait_until(lambda r: len(r.sources()) >= len(produced), timeout=60)
+                assert done, f"cycle {cycle}: {len(reader.sources())}/{len(produced)}\n{worker.log_tail()}"
+            finally:
+                worker.stop()
+            filled += worker.log_path.read_text(errors="replace").count("were not delivered by Faust")
+        reader.poll(1.0)
+    finally:
+        reader.close()
+    figures = check_at_least_once(settings, produced, reader.outputs)
+    print(f"\n{RESTARTS} restarts with records waiting: {figures}, gaps read back: {filled}")
+
+
+def test_broker_restart_mid_stream_loses_nothing(own_broker, tmp_path):
+    settings = unique_settings(own_broker.bootstrap, tmp_path)
+    broker_control = own_broker
     run = settings.consumer_group
     create_topics(settings)
     produced = produce(settings, [article_page(run, i) for i in range(PAGES)])
@@ -58,15 +87,11 @@ def test_broker_restart_mid_stream_loses_nothing(settings, broker_control, tmp_p
         assert worker.alive(), "the worker died with the broker instead of reconnecting"
         reader.poll(1.0)
     finally:
-        if restarted and not broker_control_is_up(broker_control):
+        if restarted and not broker_reachable(broker_control.bootstrap, timeout=1.0):
             broker_control.start()
         worker.stop()
         reader.close()
     figures = check_at_least_once(settings, produced, reader.outputs)
-    print(f"\nbroker restart after {seen_at_stop} of {PAGES} outcomes (restart took {down_seconds:.1f}s): {figures}")
+    print(f"\nbroker restart after {seen_at_stop} of {PAGES} outcomes (own broker: first start "
+          f"{broker_control.start_seconds:.1f}s, restart {down_seconds:.1f}s): {figures}")
 
-
-def broker_control_is_up(control) -> bool:
-    from kafka_helpers import broker_reachable
-
-    return broker_reachable(control.bootstrap, timeout=1.0)

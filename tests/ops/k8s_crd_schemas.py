@@ -1,7 +1,7 @@
-"""JSON schemas for the two custom resources, which kubernetes-validate does not bundle.
+"""JSON schemas for the custom resources, which kubernetes-validate does not bundle.
 
-Hand-written from the CRD references (Prometheus Operator monitoring.coreos.com/v1 PodMonitor,
-KEDA keda.sh/v1alpha1 ScaledObject), covering the fields deploy/k8s uses; unknown fields are
+Hand-written from the CRD references (Prometheus Operator monitoring.coreos.com/v1 PodMonitor and
+PrometheusRule, KEDA keda.sh/v1alpha1 ScaledObject), covering the fields deploy/k8s uses; unknown fields are
 rejected so a typo fails the test instead of being ignored by the cluster.
 """
 
@@ -73,6 +73,26 @@ SCALED_OBJECT = {
     },
 }
 
+_RULE = {"type": "object", "additionalProperties": False,
+         "properties": {"alert": {"type": "string"}, "record": {"type": "string"},
+                        "expr": {"type": "string", "minLength": 1}, "for": _DURATION,
+                        "keep_firing_for": _DURATION, "labels": _STRING_MAP, "annotations": _STRING_MAP},
+         "required": ["expr"], "oneOf": [{"required": ["alert"]}, {"required": ["record"]}]}
+
+PROMETHEUS_RULE = {
+    "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "monitoring.coreos.com/v1"}, "kind": {"const": "PrometheusRule"},
+        "metadata": _METADATA,
+        "spec": {"type": "object", "additionalProperties": False, "required": ["groups"],
+                 "properties": {"groups": {"type": "array", "items": {
+                     "type": "object", "additionalProperties": False, "required": ["name", "rules"],
+                     "properties": {"name": {"type": "string"}, "interval": _DURATION,
+                                    "limit": {"type": "integer"},
+                                    "rules": {"type": "array", "items": _RULE}}}}}},
+    },
+}
+
 # Options of KEDA's Kafka scaler (keda.sh docs, "Apache Kafka" scaler).
 KAFKA_TRIGGER_KEYS = {
     "bootstrapServers", "consumerGroup", "topic", "lagThreshold", "activationLagThreshold",
@@ -81,4 +101,5 @@ KAFKA_TRIGGER_KEYS = {
 }
 
 CUSTOM_SCHEMAS = {("monitoring.coreos.com/v1", "PodMonitor"): POD_MONITOR,
+                  ("monitoring.coreos.com/v1", "PrometheusRule"): PROMETHEUS_RULE,
                   ("keda.sh/v1alpha1", "ScaledObject"): SCALED_OBJECT}

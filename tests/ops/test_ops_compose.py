@@ -109,6 +109,31 @@ def test_kafka_image_is_the_official_one_pinned_to_the_local_version(compose):
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller", "KRaft, no ZooKeeper"
 
 
+def local_broker_properties() -> dict[str, str]:
+    """key=value lines of the server.properties that deploy/kafka/local-kafka.sh writes."""
+    script = REPO / "deploy" / "kafka" / "local-kafka.sh"
+    if not script.exists():
+        pytest.skip("deploy/kafka/local-kafka.sh not present")
+    block = re.search(r'cat >"\$PROPS" <<EOF\n(.*?)\nEOF', script.read_text(), re.S)
+    assert block, "cannot find the server.properties heredoc in local-kafka.sh"
+    pairs = (line.split("=", 1) for line in block.group(1).splitlines() if re.match(r"^[a-z][a-z.]*=", line))
+    return {key: value for key, value in pairs if "$" not in value}
+
+
+def test_compose_broker_matches_the_local_broker_where_both_set_a_property(compose):
+    local = local_broker_properties()
+    env = compose["services"]["kafka"]["environment"]
+    compared = 0
+    for name, value in env.items():
+        key = name.removeprefix("KAFKA_").lower().replace("_", ".")
+        if "listener" in key or "quorum" in key:
+            continue  # networking differs by design: a container network, not the loopback
+        if name.startswith("KAFKA_") and key in local:
+            assert str(value).lower() == local[key].lower(), f"{name}={value}, local {key}={local[key]}"
+            compared += 1
+    assert compared >= 8, f"only {compared} broker properties compared"
+
+
 def test_dockerfile_builds_the_package_on_python_311_slim_and_runs_the_worker():
     instructions = [line.split(None, 1) for line in DOCKERFILE.read_text().splitlines()
                     if line.strip() and not line.startswith((" ", "#"))]

@@ -13,6 +13,7 @@ import yaml
 
 from consumers.settings import Settings
 from k8s_crd_schemas import CUSTOM_SCHEMAS, KAFKA_TRIGGER_KEYS
+from k8s_rules import render
 from ops_paths import JOB, K8S
 
 # The oldest Kubernetes release still commonly run, and the newest the package bundles.
@@ -38,7 +39,12 @@ def validate(document: dict, version: str) -> None:
 
 def test_every_expected_resource_is_there():
     assert set(manifests()) == {"ConfigMap", "Deployment", "Service", "PodMonitor", "PodDisruptionBudget",
-                                "ScaledObject"}
+                                "ScaledObject", "PrometheusRule"}
+
+
+def test_the_prometheus_rule_is_the_alert_file():
+    assert (K8S / "prometheusrule.yaml").read_text() == render(), \
+        "deploy/k8s/prometheusrule.yaml is stale: python tests/ops/k8s_rules.py > deploy/k8s/prometheusrule.yaml"
 
 
 @pytest.mark.parametrize("version", VERSIONS)

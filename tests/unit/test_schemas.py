@@ -96,3 +96,17 @@ def test_examples_survive_orjson_round_trip() -> None:
     for path in (SCHEMAS / "examples").glob("*.json"):
         example = json.loads(path.read_text())
         assert orjson.loads(orjson.dumps(example)) == example
+
+
+def test_replay_wraps_files_into_valid_raw_pages(tmp_path: Path) -> None:
+    """`storysift replay` is our own crawler stand-in: what it produces must meet the contract."""
+    from consumers.replay import wrap_file
+
+    files = {"page.html": "<html><head><link rel='canonical' href='https://a.example/p'></head><p>x</p></html>",
+             "note.txt": "A line of text.\nAnother line."}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "legacy.html").write_bytes("<p>caf\u00e9</p>".encode("cp1252"))
+    for path in sorted(tmp_path.iterdir()):
+        record = orjson.loads(wrap_file(path))
+        assert validator("raw-page").is_valid(record) and schema_violation(record) is None, path.name

@@ -1,0 +1,88 @@
+"""OffsetGuard: records Faust never delivered are read back before the batch is processed."""
+
+from __future__ import annotations
+
+from consumers.streaming.gaps import OffsetGuard, RawEvent, RawMessage
+
+RAW = "pages.raw"
+
+
+def event(partition: int, offset: int) -> RawEvent:
+    return RawEvent(f"{partition}/{offset}".encode(), RawMessage(RAW, partition, offset, None))
+
+
+class FakeTopic:
+    def __init__(self, committed: dict[tuple[str, int], int | None]) -> None:
+        self._committed = committed
+        self.reads: list[tuple[int, int, int]] = []
+        self.lookups = 0
+
+    def committed(self, partitions):
+        self.lookups += 1
+        return {tp: self._committed.get(tp) for tp in partitions}
+
+    def read(self, topic, partition, start, end):
+        self.reads.append((partition, start, end))
+        return [event(partition, offset) for offset in range(start, end)]
+
+
+def offsets(events):
+    return [(e.message.partition, e.message.offset) for e in events]
+
+
+def test_a_record_skipped_after_assignment_is_read_back_in_front():
+    topic = FakeTopic({(RAW, 0): 18})
+    guard = OffsetGuard(topic)
+    guard.on_assigned([(RAW, 0)])
+    assert offsets(guard.complete([event(0, 19)])) == [(0, 18), (0, 19)]
+    assert topic.reads == [(0, 18, 19)] and guard.filled == 1
+
+
+def test_contiguous_batches_read_nothing_back():
+    topic = FakeTopic({(RAW, 0): 5, (RAW, 1): 0})
+    guard = OffsetGuard(topic)
+    guard.on_assigned([(RAW, 0), (RAW, 1)])
+    assert offsets(guard.complete([event(0, 5), event(1, 0), event(0, 6)])) == [(0, 5), (1, 0), (0, 6)]
+    assert offsets(guard.complete([event(0, 7)])) == [(0, 7)]
+    assert topic.reads == []
+
+
+def test_a_gap_inside_the_stream_is_filled_too():
+    guard = OffsetGuard(FakeTopic({(RAW, 0): 0}))
+    guard.on_assigned([(RAW, 0)])
+    guard.complete([event(0, 0), event(0, 1)])
+    assert offsets(guard.complete([event(0, 4)])) == [(0, 2), (0, 3), (0, 4)]
+
+
+def test_redelivered_offsets_pass_through():
+    guard = OffsetGuard(FakeTopic({(RAW, 0): 3}))
+    guard.on_assigned([(RAW, 0)])
+    guard.complete([event(0, 3), event(0, 4)])
+    assert offsets(guard.complete([event(0, 3)])) == [(0, 3)]
+
+
+def test_partitions_seen_before_the_assignment_signal_are_looked_up_on_first_batch():
+    topic = FakeTopic({(RAW, 2): 10})
+    guard = OffsetGuard(topic)
+    assert offsets(guard.complete([event(2, 11)])) == [(2, 10), (2, 11)]
+    assert topic.lookups == 1
+    guard.complete([event(2, 12)])
+    assert topic.lookups == 1
+
+
+def test_without_a_committed_offset_the_first_record_is_trusted():
+    guard = OffsetGuard(FakeTopic({}))
+    guard.on_assigned([(RAW, 0)])
+    assert offsets(guard.complete([event(0, 7)])) == [(0, 7)]
+    assert offsets(guard.complete([event(0, 9)])) == [(0, 8), (0, 9)]
+
+
+def test_revoked_partitions_start_over_from_the_committed_offset():
+    topic = FakeTopic({(RAW, 0): 0})
+    guard = OffsetGuard(topic)
+    guard.on_assigned([(RAW, 0)])
+    guard.complete([event(0, 0)])
+    guard.on_revoked([(RAW, 0)])
+    topic._committed[(RAW, 0)] = 50  # another worker went on meanwhile
+    guard.on_assigned([(RAW, 0)])
+    assert offsets(guard.complete([event(0, 50)])) == [(0, 50)]
