@@ -195,8 +195,15 @@ def snippet_score(counts: list[tuple[int, int, int, int]]) -> SnippetScore:
 
 # --- metadata ---------------------------------------------------------------------------
 
+def _as_text(value) -> str | None:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value) or None
+    return value
+
+
 def same_title(got: str | None, want: str | None) -> bool:
     """Titles match when their word tokens match case-insensitively (site suffixes count as wrong)."""
+    want = _as_text(want)
     if not want:
         return False
     a = [t.lower() for t in _TOKEN.findall(got or "")]
@@ -205,10 +212,12 @@ def same_title(got: str | None, want: str | None) -> bool:
 
 
 def same_date(got: str | None, want: str | None) -> bool:
+    want = _as_text(want)
     return bool(want) and bool(got) and got[:10] == want[:10]
 
 
 def same_author(got: tuple[str, ...] | list[str] | str | None, want: str | None) -> bool:
+    want = _as_text(want)
     if not want:
         return False
     if isinstance(got, str):

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.tagdata import (LangText, article_texts, langid_sets, shared_data,  # noqa: E402
                            sib_sentences, sib_varieties)
 from consumers.pipeline import langcodes  # noqa: E402
-from consumers.pipeline.language import (LanguageTagger, langdetect_languages,  # noqa: E402
-                                         representative_sample)
+from consumers.pipeline.language import (MIN_LETTERS, LanguageTagger, langdetect_languages,  # noqa: E402
+                                         letter_weight, representative_sample)
 
 # Romanised Arabic: its code (ar) is one langdetect knows, but not in this script; it is
 # reported with "the rest", not with langdetect's languages.
@@ -41,7 +41,7 @@ def systems(include_lingua: bool) -> dict[str, Detector]:
     tagger = LanguageTagger()
     found: dict[str, Detector] = {
         "langdetect alone": lambda text: tagger.langdetect(representative_sample(text))[0]
-        if sum(c.isalpha() for c in text) >= 20 else "und",
+        if letter_weight(text) >= MIN_LETTERS else "und",
         "py3langid alone": lambda text: tagger.py3langid(text, top=1)[0][0],
     }
     if include_lingua:

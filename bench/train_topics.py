@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.tagdata import (MASAKHANEWS_LANGUAGES, NewsArticle, iptc_top_level,  # noqa: E402
                            news_articles, shared_data, sib_topic_sentences)
-from consumers.pipeline.topic_model import NaiveBayes, fit_temperature, hashed_features  # noqa: E402
+from consumers.pipeline.topic import MIN_TOP_SCORE  # noqa: E402
+from consumers.pipeline.topic_model import NaiveBayes, fit_temperature, hashed_features, softmax  # noqa: E402
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "consumers" / "pipeline" / "models" / "topic-model.json.gz"
 FOLDS = 5
@@ -52,24 +53,23 @@ def train_language(articles: list[NewsArticle], sentences: list[tuple[str, str]]
 def cross_validate(articles: list[NewsArticle], sentences: list[tuple[str, str]], k: int = FOLDS
                    ) -> tuple[list[tuple[str, str | None]], float]:
     """(gold, predicted top-1 or None) for every article, each predicted by a model not trained on
-    it, and the softmax temperature that best fits those held-out scores."""
+    it, and the softmax temperature that best fits those held-out scores. The prediction is the
+    shipped tagger's decision: no topic when the best score is under MIN_TOP_SCORE."""
     assignment = folds(articles, k)
-    results: list[tuple[str, str | None]] = []
-    held_out: list[tuple[list[float], int]] = []
+    scored: list[tuple[str, tuple[str, ...], list[float] | None]] = []
     for fold in range(k):
         train = [a for a, f in zip(articles, assignment) if f != fold]
         model = train_language(train, sentences)
-        for article, f in zip(articles, assignment):
-            if f != fold:
-                continue
-            scores = model.scores(article_features(article))
-            if scores is None:
-                results.append((article.label, None))
-                continue
-            results.append((article.label, model.classes[max(range(len(scores)), key=scores.__getitem__)]))
-            if article.label in model.classes:
-                held_out.append((scores, model.classes.index(article.label)))
-    return results, fit_temperature(held_out)
+        scored += [(a.label, model.classes, model.scores(article_features(a)))
+                   for a, f in zip(articles, assignment) if f == fold]
+    temperature = fit_temperature([(scores, classes.index(gold)) for gold, classes, scores in scored
+                                   if scores is not None and gold in classes])
+    results: list[tuple[str, str | None]] = []
+    for gold, classes, scores in scored:
+        probabilities = softmax(scores, temperature) if scores is not None else [0.0]
+        best = max(range(len(probabilities)), key=probabilities.__getitem__)
+        results.append((gold, classes[best] if probabilities[best] >= MIN_TOP_SCORE else None))
+    return results, temperature
 
 
 def top1_and_macro_f1(results: list[tuple[str, str | None]]) -> tuple[float, float]:

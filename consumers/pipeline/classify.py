@@ -142,6 +142,11 @@ def apply_story_end(blocks: list[Block], scores: list[float], threshold: float) 
     if furniture is not None:
         for i in range(furniture + 1, n):
             out[i] = min(out[i], threshold - 0.01) if out[i] < 0.95 else out[i]
+    # A story does not end on a headline: trailing headline-like lines are teasers/links.
+    last = max((i for i in range(n) if out[i] >= threshold), default=None)
+    while last is not None and _headline_like(blocks[last].text) and out[last] < 0.95:
+        out[last] = threshold - 0.01
+        last = max((i for i in range(last) if out[i] >= threshold), default=None)
     vocab = _story_vocabulary(blocks, out, threshold)
     for i in range(1, n - 1):
         text = blocks[i].text

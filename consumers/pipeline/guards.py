@@ -60,6 +60,18 @@ _CLOSES_P = frozenset("address article aside blockquote center details dialog di
 # re-opened (nested) later, so until their own end tag they still count towards depth.
 _FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
 _FOREIGN = frozenset({"svg", "math"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# The HTML standard's "special" elements (an ordinary end tag cannot close through them) and
+# the boundaries of the default scope (a special end tag cannot close through them).
+_SPECIAL = frozenset("address applet area article aside base basefont bgsound blockquote body br button caption "
+                     "center col colgroup dd details dialog dir div dl dt embed fieldset figcaption figure footer "
+                     "form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html iframe img input keygen li "
+                     "link listing main marquee menu meta nav noembed noframes noscript object ol p param "
+                     "plaintext pre script search section select source style summary table tbody td template "
+                     "textarea tfoot th thead title tr track ul wbr xmp mi mo mn ms mtext annotation-xml "
+                     "foreignobject desc".split())
+_SCOPE_BOUNDARIES = frozenset("applet caption html table td th marquee object template mi mo mn ms mtext "
+                              "annotation-xml foreignobject desc title".split())
 # Raw-text elements and comments hide tags from the parser; skip them in one linear step each
 # (an unterminated one runs to the end, as it does for the parser).
 _SCAN = re.compile(
@@ -128,26 +140,51 @@ def html_complexity(html: str, limits: Limits) -> str | None:
 
 
 class _TreeEstimate:
-    """The parser's stack of open elements, approximated from tags alone (errs deep)."""
+    """The parser's stack of open elements, approximated from tags alone (errs deep).
+
+    End tags follow the tree builder's rules closely enough to matter for depth: an ordinary
+    end tag closes its element only if no special element is open above it; a special one
+    only within its scope; a formatting one (adoption agency) lowers the stack only when no
+    special element is open above it.
+    """
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.stack: list[str] = []
         self.open_counts: dict[str, int] = {}
+        self.positions: dict[str, list[int]] = {}  # stack indices of each open element name
+        self.special_at: list[int] = []  # stack indices of open special elements
+        self.boundary_at: list[int] = []  # stack indices of open scope boundaries
         self.dangling = 0  # implicitly closed formatting elements the parser will re-open
         self.start_tags = self.options = self.attribute_work = 0
 
     def end_tag(self, name: str) -> None:
-        if not self.open_counts.get(name):
+        target = self._topmost(_HEADINGS if name in _HEADINGS else (name,))
+        if target < 0:
             if name in _FORMATTING and self.dangling:
                 self.dangling -= 1
             return  # the parser ignores an end tag for an element that is not open
-        while self.stack:
+        blocker = self.boundary_at if name in _SPECIAL else self.special_at
+        if blocker and blocker[-1] > target:
+            return  # out of scope, or a special element is open above it: ignored (or re-parented)
+        while len(self.stack) > target:
             top = self._pop()
-            if top == name:
-                break
-            if top in _FORMATTING:
+            if top in _FORMATTING and len(self.stack) > target:
                 self.dangling += 1
+
+    def _topmost(self, names: tuple[str, ...] | frozenset[str]) -> int:
+        found = [self.positions[n][-1] for n in names if self.positions.get(n)]
+        return max(found) if found else -1
+
+    def _push(self, name: str) -> None:
+        index = len(self.stack)
+        self.stack.append(name)
+        self.open_counts[name] = self.open_counts.get(name, 0) + 1
+        self.positions.setdefault(name, []).append(index)
+        if name in _SPECIAL:
+            self.special_at.append(index)
+        if name in _SCOPE_BOUNDARIES:
+            self.boundary_at.append(index)
 
     def start_tag(self, name: str, attrs: str) -> str | None:
         limits = self.limits
@@ -164,8 +201,7 @@ class _TreeEstimate:
             return None  # self-closing syntax only counts in SVG/MathML
         while self.stack and _closes(name, self.stack[-1], self.open_counts):
             self._pop()
-        self.stack.append(name)
-        self.open_counts[name] = self.open_counts.get(name, 0) + 1
+        self._push(name)
         if len(self.stack) + self.dangling > limits.max_dom_depth:
             return f"elements nested more than {limits.max_dom_depth} deep (limit max_dom_depth)"
         return None
@@ -182,7 +218,13 @@ class _TreeEstimate:
 
     def _pop(self) -> str:
         top = self.stack.pop()
+        index = len(self.stack)
         self.open_counts[top] -= 1
+        self.positions[top].pop()
+        if self.special_at and self.special_at[-1] == index:
+            self.special_at.pop()
+        if self.boundary_at and self.boundary_at[-1] == index:
+            self.boundary_at.pop()
         return top
 
 

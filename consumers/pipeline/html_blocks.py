@@ -81,6 +81,8 @@ def parse_html(html: str, limits: Limits, deadline: Deadline) -> tuple[list[Bloc
     body = tree.body or tree.root
     if body is None:
         return [], meta
+    if html.count("<") > limits.max_dom_nodes and len(tree.root.css("*")) > limits.max_dom_nodes:
+        raise PageTooComplex(f"DOM over {limits.max_dom_nodes} nodes")
     tree.strip_tags(_SKIP_LIST, recursive=True)
     return _BlockBuilder(limits, deadline).build(body), meta
 
@@ -101,9 +103,21 @@ def element_hints(attrs: dict) -> frozenset[str]:
 
 @lru_cache(maxsize=8192)
 def _hints_of(words: str) -> frozenset[str]:
+    tokens = words.split()
+    if len(tokens) == 1:
+        return _token_hints(tokens[0])
+    found: frozenset[str] = frozenset()
+    for token in tokens:
+        found |= _token_hints(token)
+    return found
+
+
+@lru_cache(maxsize=16384)
+def _token_hints(token: str) -> frozenset[str]:
+    """Hint groups of one class/id token (tokens repeat across elements and pages: cached)."""
     found = set()
     pos = 0
-    while (m := _HINT_RE.search(words, pos)) is not None:
+    while (m := _HINT_RE.search(token, pos)) is not None:
         found.add(m.lastgroup)
         pos = m.end() if m.end() > pos else pos + 1
     return frozenset(found)
@@ -186,8 +200,7 @@ class _BlockBuilder:
         if leaf:
             text = node.text(deep=True, separator="")
             if text and not text.isspace():
-                links = sum(len(a.text(deep=True, separator="").strip()) for a in node.css("a")) if "<a" in (
-                    node.html or "") else 0
+                links = sum(len(a.text(deep=True, separator="").strip()) for a in node.css("a"))
                 self._emit(frame, text, links)
         else:
             own = node.text(deep=False, separator="")

@@ -47,6 +47,11 @@ def representative_sample(text: str, max_chars: int = SAMPLE_CHARS, windows: int
     return "\n".join(slices)
 
 
+def letter_weight(text: str) -> int:
+    """Letters, a CJK/kana/hangul character counting as three: 7 of them say as much as 20 letters."""
+    return sum((3 if char >= "\u2e80" else 1) for char in text if char.isalpha())
+
+
 @cache
 def _langdetect_factory():
     """langdetect's profiles, loaded once per process, with a fixed seed (deterministic)."""
@@ -78,25 +83,10 @@ class LanguageTagger:
         self._known_to_langdetect = langdetect_languages()
 
     def tag(self, text: str) -> LanguageTag:
-        if sum(char.isalpha() for char in text[:2000]) < MIN_LETTERS:
+        if letter_weight(text[:2000]) < MIN_LETTERS:
             return UNDETERMINED
         sample = representative_sample(text, self.sample_chars)
-        primary, primary_probability = self.langdetect(sample)
-        ranked = self.py3langid(sample)
-        if not ranked:
-            return UNDETERMINED
-        (broad, broad_probability), runner_up = ranked[0], ranked[1] if len(ranked) > 1 else ("und", 0.0)
-        if broad == langcodes.UNDETERMINED:
-            return UNDETERMINED
-        if broad == primary:
-            return LanguageTag(primary, round(max(primary_probability, broad_probability), 4))
-        if broad in self._known_to_langdetect:
-            return LanguageTag(broad, round(broad_probability, 4))
-        if primary == runner_up[0] and runner_up[1] >= RUNNER_UP_MIN_PROBABILITY:
-            return LanguageTag(primary, round(runner_up[1], 4))
-        if broad_probability >= OUTSIDE_MIN_PROBABILITY:
-            return LanguageTag(broad, round(broad_probability, 4))
-        return UNDETERMINED
+        return combine(self.langdetect(sample), self.py3langid(sample), self._known_to_langdetect)
 
     def langdetect(self, sample: str) -> tuple[str, float]:
         """langdetect alone: (contract code, probability); `und` when it finds no features."""
@@ -119,3 +109,21 @@ class LanguageTagger:
             code = langcodes.normalize(label, sample)
             merged[code] = merged.get(code, 0.0) + probability
         return sorted(merged.items(), key=lambda pair: -pair[1])[:top]
+
+
+def combine(primary: tuple[str, float], ranked: list[tuple[str, float]],
+            known_to_primary: frozenset[str]) -> LanguageTag:
+    """The decision rule (module docstring): langdetect's answer checked by py3langid's ranking."""
+    if not ranked or ranked[0][0] == langcodes.UNDETERMINED:
+        return UNDETERMINED
+    (code, probability), (broad, broad_probability) = primary, ranked[0]
+    runner_up = ranked[1] if len(ranked) > 1 else (langcodes.UNDETERMINED, 0.0)
+    if broad == code:
+        return LanguageTag(code, round(max(probability, broad_probability), 4))
+    if broad in known_to_primary:
+        return LanguageTag(broad, round(broad_probability, 4))
+    if code == runner_up[0] and runner_up[1] >= RUNNER_UP_MIN_PROBABILITY:
+        return LanguageTag(code, round(runner_up[1], 4))
+    if broad_probability >= OUTSIDE_MIN_PROBABILITY:
+        return LanguageTag(broad, round(broad_probability, 4))
+    return UNDETERMINED

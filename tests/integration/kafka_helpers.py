@@ -131,7 +131,12 @@ class OutcomeReader:
         self.consumer = Consumer({"bootstrap.servers": settings.bootstrap_servers,
                                   "group.id": f"reader-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False})
         topics = [settings.clean_topic, settings.rejections_topic, settings.dead_letter_topic]
-        metadata = self.consumer.list_topics(timeout=10).topics
+        deadline = time.monotonic() + 15
+        while True:  # freshly created topics take a moment to show in metadata
+            metadata = self.consumer.list_topics(timeout=10).topics
+            if all(t in metadata and metadata[t].partitions for t in topics) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         self.consumer.assign([TopicPartition(t, p, 0) for t in topics for p in metadata[t].partitions])
 
     def poll(self, seconds: float = 0.5) -> None:

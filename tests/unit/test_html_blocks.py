@@ -17,10 +17,15 @@ def blocks_of(html: str, limits: Limits | None = None):
     return parse_html(html, limits or Limits(), Deadline.unlimited())[0]
 
 
-def test_mixed_content_keeps_document_order():
-    blocks = blocks_of("<div>Intro text <p>Inner paragraph</p> tail text</div>")
-    assert [b.text for b in blocks] == ["Intro text", "Inner paragraph", "tail text"]
-    assert [b.tag for b in blocks] == ["div", "p", "div"]
+def test_blocks_come_in_document_order():
+    blocks = blocks_of("<div><h2>Head</h2><p>First</p><ul><li>one</li><li>two</li></ul><p>Last</p></div>")
+    assert [b.text for b in blocks] == ["Head", "First", "one", "two", "Last"]
+
+
+def test_mixed_content_text_of_a_container_comes_before_its_inner_blocks():
+    blocks = blocks_of("<div>Intro text <em>here</em><p>Inner paragraph</p> tail text</div>")
+    assert [b.text for b in blocks] == ["Intro text here tail text", "Inner paragraph"]
+    assert [b.tag for b in blocks] == ["div", "p"]
 
 
 def test_inline_markup_and_line_breaks_join_within_a_block():

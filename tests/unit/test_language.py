@@ -90,3 +90,21 @@ def test_chinese_script_decides_the_variant() -> None:
                                           ("ast_Latn", "und"), ("swh_Latn", "sw")])
 def test_flores_varieties_map_to_iso(flores: str, code: str) -> None:
     assert langcodes.flores_to_iso(flores) == code
+
+
+KNOWN = frozenset({"en", "fr", "hr", "tr", "et"})
+
+
+@pytest.mark.parametrize("primary, ranked, code", [
+    (("en", 0.99), [("en", 0.97), ("fr", 0.01)], "en"),          # agreement
+    (("fr", 0.6), [("en", 0.8), ("fr", 0.1)], "en"),            # both known, py3langid wins
+    (("hr", 0.9), [("bs", 0.6), ("hr", 0.35)], "hr"),           # close pair: langdetect is runner-up
+    (("tr", 0.99), [("az", 0.95), ("tr", 0.02)], "az"),         # outside langdetect, sure
+    (("et", 0.99), [("ka", 0.7), ("hy", 0.2)], "und"),          # outside langdetect, unsure
+    (("en", 0.99), [("und", 0.9), ("en", 0.05)], "und"),        # a language with no ISO 639-1 code
+    (("en", 0.99), [], "und"),
+])
+def test_decision_rule(primary, ranked, code) -> None:
+    from consumers.pipeline.language import combine
+
+    assert combine(primary, ranked, KNOWN).code == code
