@@ -83,7 +83,8 @@ def start_workers(count: int, topics: dict[str, str], group: str, base_port: int
     return procs
 
 
-def collect(topics: dict[str, str], expected: int, timeout: float) -> list[tuple[str, int, bytes | None]]:
+def collect(topics: dict[str, str], expected: int, timeout: float,
+            procs: list[subprocess.Popen] = ()) -> list[tuple[str, int, str]]:
     """(source header, output CreateTime ms, kind) for every output until `expected` distinct sources."""
     consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": f"bench-reader-{uuid.uuid4()}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False,
@@ -93,6 +94,8 @@ def collect(topics: dict[str, str], expected: int, timeout: float) -> list[tuple
     outputs = []
     deadline = time.monotonic() + timeout
     while len(seen) < expected and time.monotonic() < deadline:
+        if procs and all(p.poll() is not None for p in procs):
+            raise RuntimeError("every worker exited; see /tmp/storysift-bench-*.log")
         for msg in consumer.consume(1000, 1.0):
             if msg.error():
                 continue
@@ -138,7 +141,7 @@ def saturation_run(workers: int, records: list[bytes], partitions: int) -> dict:
     procs = start_workers(workers, topics, prefix, 19100)
     started = time.monotonic()
     try:
-        outputs = collect(topics, len(records), timeout=1800)
+        outputs = collect(topics, len(records), timeout=1800, procs=procs)
         stats = [proc_stats(p.pid) for p in procs]
     finally:
         stop(procs)
@@ -162,9 +165,9 @@ def steady_run(workers: int, records: list[bytes], partitions: int, rate: float)
     procs = start_workers(workers, topics, prefix, 19200)
     try:
         produce(topics["raw"], records[:5])  # warm the group before the timed load
-        collect(topics, 5, timeout=120)
+        collect(topics, 5, timeout=120, procs=procs)
         stamps = produce(topics["raw"], records, rate=rate)
-        outputs = collect(topics, len(records) + 5, timeout=600)
+        outputs = collect(topics, len(records) + 5, timeout=600, procs=procs)
     finally:
         stop(procs)
     delays = []

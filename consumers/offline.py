@@ -29,7 +29,7 @@ def clean_line(item: tuple[bytes, dict]) -> bytes:
     line, source = item
     assert _pipeline is not None
     outcome = _pipeline.process(line)
-    return orjson.dumps(outcome_record(outcome, line, source))
+    return orjson.dumps(outcome_record(outcome, line, source, _pipeline.limits.max_record_bytes))
 
 
 def read_lines(paths: list[str]) -> Iterator[tuple[bytes, dict]]:

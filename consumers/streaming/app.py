@@ -47,6 +47,8 @@ def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pip
                publisher: Publisher | None = None, offset_guard: OffsetGuard | None = None) -> StreamingApp:
     """`offset_guard` (the worker passes one) reads back records Faust skipped; see gaps.py."""
     metrics = metrics or Metrics()
+    # Faust creates only the last path component; a fresh machine has none of the parents.
+    os.makedirs(settings.data_dir, exist_ok=True)
     app = faust.App(settings.consumer_group, **app_config(settings))
     table = app.Table(
         "dedup", default=None, key_type=bytes, value_type=bytes,  # bytes types -> raw serializers
