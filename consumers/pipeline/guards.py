@@ -73,13 +73,17 @@ _SPECIAL = frozenset("address applet area article aside base basefont bgsound bl
                      "foreignobject desc".split())
 _SCOPE_BOUNDARIES = frozenset("applet caption html table td th marquee object template mi mo mn ms mtext "
                               "annotation-xml foreignobject desc title".split())
-# Raw-text elements and comments hide tags from the parser; skip them in one linear step each
-# (an unterminated one runs to the end, as it does for the parser).
-_SCAN = re.compile(
-    r"<!--.*?(?:-->|\Z)"
-    r"|<(?P<raw>script|style|textarea|title|xmp|iframe|noembed|noframes)\b.*?(?:</(?P=raw)\s*>|\Z)"
-    r"|<(?P<close>/?)(?P<name>[A-Za-z][^\s/>]*)(?P<attrs>[^>]*)>?",
-    re.S | re.I,
+
+# One C-speed pass splits the markup into tokens (findall groups): a comment (no group), a
+# raw-text element (1 name, 2 attributes, 3 content), or a tag (4 "/" or "", 5 name, 6 attributes).
+# Comments end as the tokenizer ends them (<!--> and <!---> are empty, --!> also closes one);
+# raw text ends at </name followed by space, "/" or ">"; unterminated, both run to the end.
+_TOKENS = re.compile(
+    r"<!--(?:-?>|[^-]*+(?:-(?!-!?>)[^-]*+)*+(?:--!?>)?)"
+    r"|<(script|style|textarea|title|xmp|iframe|noembed|noframes)(?=[\s/>])([^>]*+)>?"
+    r"([^<]*+(?:<(?!/\1(?=[\s/>]))[^<]*+)*+)"
+    r"|<(/?)([A-Za-z][^\s/>]*+)([^>]*+)>?",
+    re.I,
 )
 # The parser's cost is quadratic in the distinct attribute names of one tag (4000: 40 ms, 40k:
 # 2.7 s; real pages reach ~1000 through broken quoting), so the pre-scan bounds one tag and the
@@ -89,6 +93,8 @@ _COUNTED_ATTRS = 256
 _ATTRIBUTE_WORK_TAGS = 16
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 _EQUALS = re.compile(r"\s*=\s*")
+# Any tag text long enough to be counted, wherever it is (scripts and comments too: it errs high).
+_LONG_TAG = re.compile(r"<[A-Za-z][^\s/>]*+([^>]{%d,})" % (_COUNTED_ATTRS + 1))
 
 
 def looks_binary(sample: str) -> bool:
@@ -128,16 +134,33 @@ def declared_not_a_page(content_type: str | None) -> str | None:
 
 def html_complexity(html: str, limits: Limits) -> str | None:
     """Why parsing `html` would be too costly (estimated depth, tags, attributes), or None."""
-    estimate = _TreeEstimate(limits)
-    for match in _SCAN.finditer(html):
-        name = match.group("name")
-        if name is None:
-            continue  # a comment or a raw-text element: no tags inside
-        if match.group("close"):
-            estimate.end_tag(name.lower())
-        elif (problem := estimate.start_tag(name.lower(), match.group("attrs"))) is not None:
-            return problem
-    return None
+    if _cheap_to_parse(html, limits):
+        return None
+    return _TreeEstimate(limits).feed(_TOKENS.findall(html))
+
+
+def _cheap_to_parse(html: str, limits: Limits) -> bool:
+    """Whether the page has too few start tags for any tree-builder blow-up to cost much
+    (every "<" not followed by "/" counts: an upper bound) and no costly attribute list."""
+    if html.count("<") - html.count("</") > limits.max_unscanned_start_tags:
+        return False
+    work = 0
+    for attrs in _LONG_TAG.findall(html):
+        names = count_attributes(attrs)
+        if names > limits.max_tag_attributes:
+            return False
+        work += names * names
+    return work <= _ATTRIBUTE_WORK_TAGS * limits.max_tag_attributes ** 2
+
+
+# For the current node, the start tags that implicitly close it, and the element that must be
+# open for that to happen (None: always).
+_CLOSED_BY: dict[str, tuple[frozenset[str], str | None]] = {
+    "p": (_CLOSES_P, None), "option": (frozenset({"option", "optgroup"}), None),
+    "optgroup": (frozenset({"optgroup"}), "select"),
+    **{name: (_RUBY, "ruby") for name in _RUBY},
+    **{name: (family, None) for name, family in _FAMILY.items()},
+}
 
 
 class _TreeEstimate:
@@ -146,65 +169,99 @@ class _TreeEstimate:
     End tags follow the tree builder's rules closely enough to matter for depth: an ordinary
     end tag closes its element only if no special element is open above it; a special one
     only within its scope; a formatting one (adoption agency) lowers the stack only when no
-    special element is open above it.
+    special element is open above it. One loop with local names: it runs once per tag.
     """
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.stack: list[str] = []
-        self.open_counts: dict[str, int] = {}
         self.positions: dict[str, list[int]] = {}  # stack indices of each open element name
         self.special_at: list[int] = []  # stack indices of open special elements
         self.boundary_at: list[int] = []  # stack indices of open scope boundaries
         self.dangling = 0  # implicitly closed formatting elements the parser will re-open
         self.start_tags = self.options = self.attribute_work = 0
 
-    def end_tag(self, name: str) -> None:
-        target = self._topmost(_HEADINGS if name in _HEADINGS else (name,))
-        if target < 0:
-            if name in _FORMATTING and self.dangling:
-                self.dangling -= 1
-            return  # the parser ignores an end tag for an element that is not open
-        blocker = self.boundary_at if name in _SPECIAL else self.special_at
-        if blocker and blocker[-1] > target:
-            return  # out of scope, or a special element is open above it: ignored (or re-parented)
-        while len(self.stack) > target:
-            top = self._pop()
-            if top in _FORMATTING and len(self.stack) > target:
-                self.dangling += 1
-
-    def _topmost(self, names: tuple[str, ...] | frozenset[str]) -> int:
-        found = [self.positions[n][-1] for n in names if self.positions.get(n)]
-        return max(found) if found else -1
-
-    def _push(self, name: str) -> None:
-        index = len(self.stack)
-        self.stack.append(name)
-        self.open_counts[name] = self.open_counts.get(name, 0) + 1
-        self.positions.setdefault(name, []).append(index)
-        if name in _SPECIAL:
-            self.special_at.append(index)
-        if name in _SCOPE_BOUNDARIES:
-            self.boundary_at.append(index)
-
-    def start_tag(self, name: str, attrs: str) -> str | None:
+    def feed(self, tokens: list[tuple[str, ...]]) -> str | None:  # noqa: C901 - one hot loop, on purpose
         limits = self.limits
-        self.start_tags += 1
-        if self.start_tags > limits.max_dom_nodes:
-            return f"more than {limits.max_dom_nodes} elements (limit max_dom_nodes)"
-        if len(attrs) > _COUNTED_ATTRS and (problem := self._attributes(name, attrs)) is not None:
-            return problem
-        if name == "option":
-            self.options += 1
-            if self.options > limits.max_select_options:
-                return f"more than {limits.max_select_options} <option> elements (limit max_select_options)"
-        if name in _VOID or (attrs.endswith("/") and any(self.open_counts.get(f) for f in _FOREIGN)):
-            return None  # self-closing syntax only counts in SVG/MathML
-        while self.stack and _closes(name, self.stack[-1], self.open_counts):
-            self._pop()
-        self._push(name)
-        if len(self.stack) + self.dangling > limits.max_dom_depth:
-            return f"elements nested more than {limits.max_dom_depth} deep (limit max_dom_depth)"
+        max_nodes, max_depth, max_options = limits.max_dom_nodes, limits.max_dom_depth, limits.max_select_options
+        stack, positions, special_at, boundary_at = self.stack, self.positions, self.special_at, self.boundary_at
+        dangling, start_tags, options = self.dangling, self.start_tags, self.options
+        for raw, raw_attrs, content, close, name, attrs in tokens:
+            if not name:
+                if not raw:
+                    continue  # a comment
+                if len(raw_attrs) > _COUNTED_ATTRS and (problem := self._attributes(raw, raw_attrs)):
+                    return problem
+                if not (positions.get("svg") or positions.get("math")):
+                    continue  # raw text: no tags inside
+                # Inside SVG/MathML these are ordinary elements and their content is markup.
+                self.dangling, self.start_tags, self.options = dangling, start_tags, options
+                raw = raw.lower()
+                inner = [("", "", "", "", raw, raw_attrs), *_TOKENS.findall(content), ("", "", "", "/", raw, "")]
+                if (problem := self.feed(inner)) is not None:
+                    return problem
+                dangling, start_tags, options = self.dangling, self.start_tags, self.options
+                continue
+            name = name.lower()
+            if close:
+                if name in _HEADINGS:
+                    target = max((positions[h][-1] for h in _HEADINGS if positions.get(h)), default=-1)
+                else:
+                    open_at = positions.get(name)
+                    target = open_at[-1] if open_at else -1
+                if target < 0:
+                    if dangling and name in _FORMATTING:
+                        dangling -= 1
+                    continue  # the parser ignores an end tag for an element that is not open
+                blocker = boundary_at if name in _SPECIAL else special_at
+                if blocker and blocker[-1] > target:
+                    continue  # out of scope, or a special element is open above it: ignored
+                while len(stack) > target:
+                    top = stack.pop()
+                    index = len(stack)
+                    positions[top].pop()
+                    if special_at and special_at[-1] == index:
+                        special_at.pop()
+                    if boundary_at and boundary_at[-1] == index:
+                        boundary_at.pop()
+                    if index > target and top in _FORMATTING:
+                        dangling += 1
+                continue
+            start_tags += 1
+            if start_tags > max_nodes:
+                return f"more than {max_nodes} elements (limit max_dom_nodes)"
+            if len(attrs) > _COUNTED_ATTRS and (problem := self._attributes(name, attrs)) is not None:
+                return problem
+            if name == "option":
+                options += 1
+                if options > max_options:
+                    return f"more than {max_options} <option> elements (limit max_select_options)"
+            if name in _VOID or (attrs.endswith("/") and (positions.get("svg") or positions.get("math"))):
+                continue  # self-closing syntax only counts in SVG/MathML
+            while stack:
+                closed_by = _CLOSED_BY.get(stack[-1])
+                if closed_by is None or name not in closed_by[0] or (closed_by[1] and not positions.get(closed_by[1])):
+                    break
+                top = stack.pop()
+                index = len(stack)
+                positions[top].pop()
+                if special_at and special_at[-1] == index:
+                    special_at.pop()
+                if boundary_at and boundary_at[-1] == index:
+                    boundary_at.pop()
+            index = len(stack)
+            stack.append(name)
+            if (open_at := positions.get(name)) is None:
+                positions[name] = [index]
+            else:
+                open_at.append(index)
+            if name in _SPECIAL:
+                special_at.append(index)
+            if name in _SCOPE_BOUNDARIES:
+                boundary_at.append(index)
+            if index + 1 + dangling > max_depth:
+                return f"elements nested more than {max_depth} deep (limit max_dom_depth)"
+        self.dangling, self.start_tags, self.options = dangling, start_tags, options
         return None
 
     def _attributes(self, name: str, attrs: str) -> str | None:
@@ -216,31 +273,6 @@ class _TreeEstimate:
         if self.attribute_work > _ATTRIBUTE_WORK_TAGS * limit ** 2:
             return f"too many attributes overall (as costly as {_ATTRIBUTE_WORK_TAGS} tags of {limit})"
         return None
-
-    def _pop(self) -> str:
-        top = self.stack.pop()
-        index = len(self.stack)
-        self.open_counts[top] -= 1
-        self.positions[top].pop()
-        if self.special_at and self.special_at[-1] == index:
-            self.special_at.pop()
-        if self.boundary_at and self.boundary_at[-1] == index:
-            self.boundary_at.pop()
-        return top
-
-
-def _closes(start: str, current: str, open_counts: dict[str, int]) -> bool:
-    """Whether a `start` tag implicitly closes the `current` node."""
-    if current == "p":
-        return start in _CLOSES_P
-    if current in _RUBY:
-        return start in _RUBY and bool(open_counts.get("ruby"))
-    if current == "option":
-        return start in ("option", "optgroup")
-    if current == "optgroup":
-        return start == "optgroup" and bool(open_counts.get("select"))
-    family = _FAMILY.get(start)
-    return family is not None and current in family
 
 
 def count_attributes(attrs: str) -> int:

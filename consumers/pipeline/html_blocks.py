@@ -95,10 +95,22 @@ def unwrap_noscript(html: str) -> str:
     return _NOSCRIPT.sub(r"<\1div", html)
 
 
+_NO_HINTS: frozenset[str] = frozenset()
+
+
 def element_hints(attrs: dict) -> frozenset[str]:
     """Hint groups named by an element's class, id, role and itemprop."""
-    words = " ".join(v for k in ("class", "id", "role", "itemprop") if (v := attrs.get(k)))
-    return _hints_of(words.lower()) if words else frozenset()
+    if not attrs:
+        return _NO_HINTS
+    get = attrs.get
+    return _hints_of_attributes(get("class"), get("id"), get("role"), get("itemprop"))
+
+
+@lru_cache(maxsize=16384)
+def _hints_of_attributes(*values: str | None) -> frozenset[str]:
+    """(Attribute combinations repeat across a page's elements and across pages: cached.)"""
+    words = " ".join(v for v in values if v)
+    return _hints_of(words.lower()) if words else _NO_HINTS
 
 
 @lru_cache(maxsize=8192)
@@ -127,11 +139,11 @@ class _Frame:
     """An open block element. Its tag path and enclosing serials are built on demand (only for
     the few elements that hold text), from the parent chain."""
 
-    __slots__ = ("tag", "serial", "parent", "hints", "boiler", "main", "hidden", "_path", "_containers")
+    __slots__ = ("tag", "serial", "parent", "hints", "boiler", "main", "hidden", "depth", "_path", "_containers")
 
-    def __init__(self, tag, serial, parent, hints, boiler, main, hidden):
+    def __init__(self, tag, serial, parent, hints, boiler, main, hidden, depth):
         self.tag, self.serial, self.parent, self.hints = tag, serial, parent, hints
-        self.boiler, self.main, self.hidden = boiler, main, hidden
+        self.boiler, self.main, self.hidden, self.depth = boiler, main, hidden, depth
         self._path = self._containers = None
 
     @property
@@ -159,49 +171,44 @@ class _BlockBuilder:
         self.blocks: list[Block] = []
 
     def build(self, root) -> list[Block]:
-        top = _Frame("body", 0, None, frozenset(), False, False, False)
-        frames: dict[int, tuple[_Frame, int]] = {root.mem_id: (top, 0)}
         limits = self.limits
         for br in root.css("br"):
             br.insert_before(" ")
         elements = root.css(_BLOCK_SELECTOR)
         if len(elements) > limits.max_dom_nodes:
             raise PageTooComplex(f"DOM over {limits.max_dom_nodes} block elements")
+        root_id = root.mem_id
+        frames: dict[int, _Frame] = {root_id: _Frame("body", 0, None, _NO_HINTS, False, False, False, 0)}
+        leaf_links = _link_chars_by_block(root_id, root.css("a"), {node.mem_id for node in elements})
         serial = 0
-        pending = None  # the previous block element: a leaf unless this one is its descendant
-        for node in elements:
+        pending = pending_frame = pending_id = None  # the previous block element: a leaf unless
+        for node in elements:                       # this one is its descendant
             serial += 1
             if serial & 1023 == 0:
                 self.deadline.check()
                 if len(self.blocks) >= limits.max_blocks:
                     break
-            parent, steps = node.parent, 1
-            while parent is not None and parent.mem_id not in frames:
-                parent, steps = parent.parent, steps + 1
-            if parent is None:
+            parent_id, parent_frame, steps = _nearest_frame(node, frames)
+            if parent_frame is None:
                 continue
-            parent_id = parent.mem_id
-            parent_frame, depth = frames[parent_id]
-            depth += steps
+            depth = parent_frame.depth + steps
             if depth > limits.max_dom_depth:
                 raise PageTooComplex(f"DOM deeper than {limits.max_dom_depth}")
             if pending is not None:
-                self._emit_element(*pending, leaf=pending[0].mem_id != parent_id)
-            frame = self._frame(node.tag, node.attributes, parent_frame, serial)
-            frames[node.mem_id] = (frame, depth)
-            pending = (node, frame)
+                self._emit_element(pending, pending_frame, pending_id != parent_id, leaf_links)
+            pending, pending_id = node, node.mem_id
+            pending_frame = frames[pending_id] = self._frame(node.tag, node.attributes, parent_frame, serial, depth)
         if pending is not None:
-            self._emit_element(*pending, leaf=True)
+            self._emit_element(pending, pending_frame, True, leaf_links)
         return self.blocks[: limits.max_blocks]
 
-    def _emit_element(self, node, frame: _Frame, leaf: bool) -> None:
+    def _emit_element(self, node, frame: _Frame, leaf: bool, leaf_links: dict[int, int]) -> None:
         if frame.hidden:
             return
         if leaf:
             text = node.text(deep=True, separator="")
             if text and not text.isspace():
-                links = sum(len(a.text(deep=True, separator="").strip()) for a in node.css("a"))
-                self._emit(frame, text, links)
+                self._emit(frame, text, leaf_links.get(node.mem_id, 0))
         else:
             own = node.text(deep=False, separator="")
             if own and not own.isspace():
@@ -222,22 +229,58 @@ class _BlockBuilder:
                     links += len(text.strip())
         return "".join(parts), links
 
-    def _frame(self, tag: str, attrs: dict, parent: _Frame, serial: int) -> _Frame:
+    @staticmethod
+    def _frame(tag: str, attrs: dict, parent: _Frame, serial: int, depth: int) -> _Frame:
         hidden = parent.hidden or "hidden" in attrs or attrs.get("aria-hidden") == "true" or \
             ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"] or "") is not None)
-        own = element_hints(attrs) if attrs and tag not in ("body", "html") else frozenset()
+        own = element_hints(attrs) if attrs and tag not in ("body", "html") else _NO_HINTS
         return _Frame(tag, serial, parent, parent.hints | own if own else parent.hints,
                       parent.boiler or tag in _BOILERPLATE_CONTAINERS,
-                      parent.main or tag in _MAIN_CONTAINERS or attrs.get("itemprop") == "articleBody", hidden)
+                      parent.main or tag in _MAIN_CONTAINERS or attrs.get("itemprop") == "articleBody", hidden,
+                      depth)
 
     def _emit(self, frame: _Frame, raw: str, link_chars: int) -> None:
-        text = _SPACE.sub(" ", raw).strip()
+        text = " ".join(raw.split())  # same whitespace set as re's \s: collapse and strip
         if not text:
             return
         tag = frame.tag
         self.blocks.append(Block(
             text=text, kind=_BLOCK_TAGS.get(tag, BlockKind.PARAGRAPH), index=len(self.blocks), tag=tag,
-            dom_path=frame.path, link_chars=min(link_chars, len(text)),
-            heading_level=int(tag[1]) if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit() else 0,
+            dom_path=frame.path, link_chars=min(link_chars, len(text)), heading_level=_HEADING_LEVELS.get(tag, 0),
             in_main=frame.main, boilerplate_hint=frame.boiler, hints=frame.hints, containers=frame.containers,
         ))
+
+
+_HEADING_LEVELS = {f"h{level}": level for level in range(1, 7)}
+
+
+def _nearest_frame(node, frames: dict[int, _Frame]) -> tuple[int | None, _Frame | None, int]:
+    """(id, frame, steps up) of the nearest enclosing block element already visited."""
+    parent, steps = node.parent, 1
+    while parent is not None:
+        parent_id = parent.mem_id
+        frame = frames.get(parent_id)
+        if frame is not None:
+            return parent_id, frame, steps
+        parent, steps = parent.parent, steps + 1
+    return None, None, steps
+
+
+def _link_chars_by_block(root_id: int, anchors, block_ids: set[int]) -> dict[int, int]:
+    """Characters of link text per nearest enclosing block element: one pass over the page's
+    links (in C: lexbor selection) instead of a link query per block."""
+    found: dict[int, int] = {}
+    for anchor in anchors:
+        chars = len(anchor.text(deep=True, separator="").strip())
+        if not chars:
+            continue
+        parent = anchor.parent
+        while parent is not None:
+            parent_id = parent.mem_id
+            if parent_id in block_ids:
+                found[parent_id] = found.get(parent_id, 0) + chars
+                break
+            if parent_id == root_id:
+                break
+            parent = parent.parent
+    return found

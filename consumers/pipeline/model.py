@@ -61,6 +61,7 @@ class Limits:
     max_dom_depth: int = 512
     max_tag_attributes: int = 4000
     max_select_options: int = 5000
+    max_unscanned_start_tags: int = 1000  # fewer: no tree-builder blow-up is costly, skip the depth scan
     max_blocks: int = 20_000
     max_seconds: float = 5.0
 

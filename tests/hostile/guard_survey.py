@@ -3,6 +3,7 @@
     .venv/bin/python tests/hostile/guard_survey.py pages     # dev pages: refusals, depth, cost
     .venv/bin/python tests/hostile/guard_survey.py fuzz 50   # tag soup the guard lets through
     .venv/bin/python tests/hostile/guard_survey.py bombs     # unguarded parser cost (slow: minutes)
+    .venv/bin/python tests/hostile/guard_survey.py unscanned 200  # worst parse the fast path lets through
 
 `pages` reads the development pages from $STORYSIFT_SHARED/data (default ../shared/data).
 """
@@ -96,6 +97,46 @@ def fuzz(rounds: int) -> None:
         print(f"  {seconds:.3f} s  {tags} tags of {vocabulary}")
 
 
+def start_tags(html: str) -> int:
+    return html.count("<") - html.count("</")  # what the guard's fast path counts
+
+
+def unscanned(rounds: int) -> None:
+    """Parse time of pages the fast path skips (max_unscanned_start_tags start tags): every bomb
+    shape scaled to that size, then random soups of that size (the slowest ones)."""
+    budget = LIMITS.max_unscanned_start_tags
+    timings = []
+    for name, html in BOMBS.items():
+        unit = html[: len(html) // 4]  # every bomb repeats one pattern: shrink it to the budget
+        reps = max(1, budget // max(1, start_tags(unit))) if start_tags(html) > 2 else 1
+        small = (unit * (4 * reps // 4 or 1))[: len(html)] if start_tags(html) > 2 else html
+        while start_tags(small) > budget:
+            small = small[: int(len(small) * 0.95)]
+        timings.append((_parse_seconds(small), start_tags(small), name))
+    for seed in range(rounds):
+        rng = random.Random(seed)
+        vocabulary = rng.sample(TAGS, rng.randint(2, 8))
+        close_share, parts = rng.random() * 0.6, []
+        while sum(not p.startswith("</") for p in parts) < budget:
+            tag, draw = rng.choice(vocabulary), rng.random()
+            parts.append(f"</{tag}>" if draw < close_share else f"<{tag} id={len(parts)}>x" if draw < close_share + 0.1
+                         else f"<{tag}>")
+        timings.append((_parse_seconds("".join(parts)), budget, f"soup of {vocabulary}"))
+    timings.sort(reverse=True)
+    print(f"at most {budget} start tags: {len(timings)} pages, slowest parses:")
+    for seconds, tags, name in timings[:8]:
+        print(f"  {1000 * seconds:.1f} ms  {tags} start tags  {name}")
+
+
+def _parse_seconds(html: str) -> float:
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        LexborHTMLParser(html)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def bombs() -> None:
     for name, html in BOMBS.items():
         started = time.perf_counter()
@@ -110,6 +151,8 @@ if __name__ == "__main__":
         survey_pages()
     elif command == "fuzz":
         fuzz(int(sys.argv[2]) if len(sys.argv) > 2 else 30)
+    elif command == "unscanned":
+        unscanned(int(sys.argv[2]) if len(sys.argv) > 2 else 100)
     elif command == "bombs":
         bombs()
     else:
