@@ -20,7 +20,7 @@ import orjson
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from throughput import REPO, load_pages, percentiles
+from throughput import REPO, _in_child, load_pages, percentiles
 
 BOOTSTRAP = os.environ.get("STORYSIFT_BENCH_BOOTSTRAP", "127.0.0.1:9092")
 STORYSIFT = str(REPO / ".venv" / "bin" / "storysift")
@@ -35,11 +35,22 @@ def make_topics(prefix: str, partitions: int) -> dict[str, str]:
     names = {"raw": f"{prefix}.raw", "clean": f"{prefix}.clean", "rejected": f"{prefix}.rejected",
              "dead": f"{prefix}.deadletter"}
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
-    futures = admin.create_topics([NewTopic(t, partitions, 1, config={"max.message.bytes": "10485760"})
+    futures = admin.create_topics([NewTopic(t, partitions, 1, config={"max.message.bytes": "10485760", "retention.bytes": "-1",
+                                                    "retention.ms": "86400000"})
                                    for t in names.values()])
     for future in futures.values():
         future.result(30)
     return names
+
+
+def delete_topics(topics: dict[str, str]) -> None:
+    """Bench topics hold gigabytes: drop them once measured."""
+    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    for future in admin.delete_topics(list(topics.values())).values():
+        try:
+            future.result(30)
+        except Exception:  # noqa: BLE001 - best effort clean-up
+            pass
 
 
 def produce(topic: str, records: list[bytes], rate: float | None = None) -> dict[tuple[int, int], int]:
@@ -84,7 +95,7 @@ def start_workers(count: int, topics: dict[str, str], group: str, base_port: int
 
 
 def collect(topics: dict[str, str], expected: int, timeout: float,
-            procs: list[subprocess.Popen] = ()) -> list[tuple[str, int, str]]:
+            procs: list[subprocess.Popen] = (), rss_samples: list | None = None) -> list[tuple[str, int, str]]:
     """(source header, output CreateTime ms, kind) for every output until `expected` distinct sources."""
     consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": f"bench-reader-{uuid.uuid4()}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False,
@@ -93,9 +104,13 @@ def collect(topics: dict[str, str], expected: int, timeout: float,
     seen: dict[str, int] = {}
     outputs = []
     deadline = time.monotonic() + timeout
+    next_sample = time.monotonic()
     while len(seen) < expected and time.monotonic() < deadline:
         if procs and all(p.poll() is not None for p in procs):
             raise RuntimeError("every worker exited; see /tmp/storysift-bench-*.log")
+        if rss_samples is not None and time.monotonic() >= next_sample:
+            rss_samples.append((len(seen), [proc_stats(p.pid)["rss_mb"] for p in procs if p.poll() is None]))
+            next_sample += 10
         for msg in consumer.consume(1000, 1.0):
             if msg.error():
                 continue
@@ -140,11 +155,13 @@ def saturation_run(workers: int, records: list[bytes], partitions: int) -> dict:
     produce(topics["raw"], records)
     procs = start_workers(workers, topics, prefix, 19100)
     started = time.monotonic()
+    rss_samples: list = []
     try:
-        outputs = collect(topics, len(records), timeout=1800, procs=procs)
+        outputs = collect(topics, len(records), timeout=1800, procs=procs, rss_samples=rss_samples)
         stats = [proc_stats(p.pid) for p in procs]
     finally:
         stop(procs)
+        delete_topics(topics)
     wall = time.monotonic() - started
     first_by_source: dict[str, int] = {}
     for source, ts, _ in outputs:
@@ -156,7 +173,7 @@ def saturation_run(workers: int, records: list[bytes], partitions: int) -> dict:
     return {"workers": workers, "outputs": len(outputs), "distinct": len(first_by_source),
             "rate": (len(stamps) - skip) / span if span > 0 else float("nan"), "wall": wall,
             "rss_mb": [s["rss_mb"] for s in stats], "hwm_mb": [s["hwm_mb"] for s in stats],
-            "cpu_share": [s["cpu_s"] / wall for s in stats]}
+            "cpu_share": [s["cpu_s"] / wall for s in stats], "rss_samples": rss_samples}
 
 
 def steady_run(workers: int, records: list[bytes], partitions: int, rate: float) -> dict:
@@ -170,6 +187,7 @@ def steady_run(workers: int, records: list[bytes], partitions: int, rate: float)
         outputs = collect(topics, len(records) + 5, timeout=600, procs=procs)
     finally:
         stop(procs)
+        delete_topics(topics)
     delays = []
     seen = set()
     for source, ts, _ in outputs:
@@ -188,6 +206,9 @@ def run_stream_bench(args) -> int:
     print(f"# bench/throughput.py stream --pages {args.pages} --workers {' '.join(map(str, args.workers))}, "
           f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {args.partitions} partitions, "
           f"{len(pages)} distinct dev pages cycled")
+    extraction = _in_child("run_storysift", None)
+    extraction_rate = extraction["pages"] / extraction["seconds"]
+    print(f"extraction only (same pages, one process, all tags): {extraction_rate:.1f} pages/s", flush=True)
     results = []
     for workers in args.workers:
         result = saturation_run(workers, records, args.partitions)
@@ -196,6 +217,12 @@ def run_stream_bench(args) -> int:
               f"inputs accounted ({result['outputs']} outputs), RSS MB {['%.0f' % r for r in result['rss_mb']]}, "
               f"peak RSS MB {['%.0f' % r for r in result['hwm_mb']]}, CPU share {['%.2f' % c for c in result['cpu_share']]}",
               flush=True)
+        samples = result["rss_samples"]
+        picks = samples[:: max(1, len(samples) // 8)] + samples[-1:]
+        print("  RSS over the run (outputs seen: MB per worker): "
+              + ", ".join(f"{n}: {'/'.join('%.0f' % r for r in rss)}" for n, rss in picks), flush=True)
+    print(f"Kafka/Faust overhead, 1 worker: end-to-end {results[0]['rate']:.1f} / extraction-only "
+          f"{extraction_rate:.1f} pages/s = {results[0]['rate'] / extraction_rate:.2f}")
     if len(results) > 1:
         print(f"scaling {results[-1]['workers']} vs {results[0]['workers']} workers: "
               f"{results[-1]['rate'] / results[0]['rate']:.2f}x")

@@ -71,7 +71,10 @@ def run_storysift(limit: int | None) -> dict:
 
     records = [orjson.dumps({"id": str(i), "url": url, "html": html})
                for i, (url, html) in enumerate(load_pages(limit))]
+    from consumers.gc_policy import tune_for_pipeline
+
     pipeline = Pipeline()
+    tune_for_pipeline()  # as the worker and `storysift clean` do
     for raw in records[:20]:  # warm-up: langdetect profiles, model load, caches
         orjson.dumps(outcome_record(pipeline.process(raw), raw))
     stage_totals: dict[str, float] = {}
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     stream = sub.add_parser("stream", help="end to end through the real broker")
     stream.add_argument("--pages", type=int, default=20000)
     stream.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    stream.add_argument("--partitions", type=int, default=4)
+    stream.add_argument("--partitions", type=int, default=8)
     stream.add_argument("--steady-seconds", type=float, default=30.0)
     args = parser.parse_args(argv)
     if not SHARED.is_dir():

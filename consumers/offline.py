@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 import orjson
 
+from .gc_policy import tune_for_pipeline
 from .pipeline import Pipeline
 from .pipeline.model import Limits
 from .pipeline.records import outcome_record
@@ -23,6 +24,7 @@ _pipeline: Pipeline | None = None
 def _init_worker(limits: Limits) -> None:
     global _pipeline
     _pipeline = Pipeline(limits)
+    tune_for_pipeline()
 
 
 def clean_line(item: tuple[bytes, dict]) -> bytes:

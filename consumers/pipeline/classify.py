@@ -24,13 +24,15 @@ import math
 import operator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import orjson
 
-from .features import (context_features, has_boiler_phrase, local_features, neighbour_features, page_shape,
-                       stopwords, story_parent, words_of)
+from .features import (context_features, has_boiler_phrase, local_features, page_shape, stopwords, story_parent,
+                       with_neighbours, words_of)
 from .model import Block, BlockKind, Label, Paragraph
+from .text_story import revise_text_story
 
 _MODEL_PATH = Path(__file__).with_name("classifier_model.json")
 
@@ -62,7 +64,7 @@ def classify(blocks: list[Block], title: str | None = None) -> list[Paragraph]:
     x1 = stage1_inputs(blocks, title)
     p1 = score_alone(x1, weights)
     p2 = revise_in_context(blocks, x1, p1, weights)
-    p3 = apply_story_end(blocks, p2, weights.threshold) if mode == "text" else p2
+    p3 = revise_text_story(blocks, p2, weights.threshold) if mode == "text" else p2
     threshold = page_threshold(blocks, p3, weights)
     return [Paragraph(text=b.text, kind=b.kind, label=Label.STORY if s >= threshold else Label.BOILERPLATE,
                       score=calibrate(s, threshold)) for b, s in zip(blocks, p3)]
@@ -93,12 +95,15 @@ def title_words(title: str | None) -> frozenset[str]:
 def stage1_inputs(blocks: list[Block], title: str | None) -> list[list[float]]:
     tw = title_words(title)
     locals_ = [local_features(b, tw) for b in blocks]
-    shape = page_shape(blocks, locals_)
-    return [loc + neighbour_features(locals_, i, shape[i]) for i, loc in enumerate(locals_)]
+    return with_neighbours(locals_, page_shape(blocks, locals_))
 
 
 def logistic(weights: tuple[float, ...], x: list[float]) -> float:
-    z = sum(map(operator.mul, weights, x))
+    return squash(sum(map(operator.mul, weights, x)))
+
+
+def squash(z: float) -> float:
+    """The logistic function, saturated beyond |z| = 30."""
     if z < -30:
         return 0.0
     if z > 30:
@@ -107,7 +112,8 @@ def logistic(weights: tuple[float, ...], x: list[float]) -> float:
 
 
 def score_alone(x1: list[list[float]], weights: StageWeights) -> list[float]:
-    return [logistic(weights.stage1, x) for x in x1]
+    stage1 = weights.stage1
+    return [squash(sum(map(operator.mul, stage1, x))) for x in x1]
 
 
 def context_inputs(blocks: list[Block], x1: list[list[float]], p1: list[float]) -> list[list[float]]:
@@ -120,7 +126,9 @@ def revise_in_context(blocks: list[Block], x1: list[list[float]], p1: list[float
     """Each revision pass rescores every block from the previous pass's scores in context."""
     scores = p1
     for revision in weights.revisions:
-        scores = [logistic(revision, x) for x in context_inputs(blocks, x1, scores)]
+        # logistic(revision, x + c) without building the concatenated rows (same sum, same order)
+        scores = [squash(sum(map(operator.mul, revision, chain(x, c))))
+                  for x, c in zip(x1, context_features(blocks, scores, x1))]
     return scores
 
 

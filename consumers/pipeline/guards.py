@@ -4,9 +4,11 @@ The HTML parser (lexbor, C) cannot be interrupted by the cooperative `Deadline`,
 builder is quadratic in the depth of open elements (100k nested <div> take ~17 s; 20k about
 0.5 s), in the number of distinct attributes on one tag (40k: 2.7 s) and in the number of
 <option>s (20k: 1.2 s). So a linear pre-scan estimates the depth the parser would build and
-counts elements, attributes and options, and refuses the page before parsing when one exceeds
-its configured limit. tests/hostile/guard_survey.py measures it (dev pages, fuzzing, bombs);
-docs/contracts.md gives the figures.
+counts elements (re-opened formatting elements too), attributes and options, and refuses the
+page before parsing when one exceeds its configured limit. Pages with too few start tags for any
+of this to cost much (Limits.max_unscanned_start_tags, two str.count calls) only get their
+attributes counted. tests/hostile/guard_survey.py measures it (dev pages, fuzzing, bombs, the
+fast path's worst case); docs/contracts.md gives the figures.
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ _COUNTED_ATTRS = 256
 _ATTRIBUTE_WORK_TAGS = 16
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 _EQUALS = re.compile(r"\s*=\s*")
+_NAME_SEPARATORS = re.compile(r"[\s/]+")
 # Any tag text long enough to be counted, wherever it is (scripts and comments too: it errs high).
 _LONG_TAG = re.compile(r"<[A-Za-z][^\s/>]*+([^>]{%d,})" % (_COUNTED_ATTRS + 1))
 
@@ -144,19 +147,20 @@ def _cheap_to_parse(html: str, limits: Limits) -> bool:
     (every "<" not followed by "/" counts: an upper bound) and no costly attribute list."""
     if html.count("<") - html.count("</") > limits.max_unscanned_start_tags:
         return False
-    work = 0
+    limit, work = limits.max_tag_attributes, 0
     for attrs in _LONG_TAG.findall(html):
-        names = count_attributes(attrs)
-        if names > limits.max_tag_attributes:
+        # A name takes at least two chars (itself and a separator): a bound, cheaper than counting.
+        names = (len(attrs) + 1) // 2 if len(attrs) < 2 * limit else count_attributes(attrs)
+        if names > limit:
             return False
         work += names * names
-    return work <= _ATTRIBUTE_WORK_TAGS * limits.max_tag_attributes ** 2
+    return work <= _ATTRIBUTE_WORK_TAGS * limit ** 2
 
 
 # For the current node, the start tags that implicitly close it, and the element that must be
-# open for that to happen (None: always).
+# open for that to happen (None: always). <p> is apart: it closes whenever in button scope.
 _CLOSED_BY: dict[str, tuple[frozenset[str], str | None]] = {
-    "p": (_CLOSES_P, None), "option": (frozenset({"option", "optgroup"}), None),
+    "option": (frozenset({"option", "optgroup"}), None),
     "optgroup": (frozenset({"optgroup"}), "select"),
     **{name: (_RUBY, "ruby") for name in _RUBY},
     **{name: (family, None) for name, family in _FAMILY.items()},
@@ -180,12 +184,13 @@ class _TreeEstimate:
         self.boundary_at: list[int] = []  # stack indices of open scope boundaries
         self.dangling = 0  # implicitly closed formatting elements the parser will re-open
         self.start_tags = self.options = self.attribute_work = 0
+        self.reopened = 0  # elements the parser creates re-opening them (bounded by max_dom_nodes)
 
-    def feed(self, tokens: list[tuple[str, ...]]) -> str | None:  # noqa: C901 - one hot loop, on purpose
+    def feed(self, tokens: list[tuple[str, ...]]) -> str | None:  # one hot loop on purpose
         limits = self.limits
         max_nodes, max_depth, max_options = limits.max_dom_nodes, limits.max_dom_depth, limits.max_select_options
         stack, positions, special_at, boundary_at = self.stack, self.positions, self.special_at, self.boundary_at
-        dangling, start_tags, options = self.dangling, self.start_tags, self.options
+        dangling, start_tags, options, reopened = self.dangling, self.start_tags, self.options, self.reopened
         for raw, raw_attrs, content, close, name, attrs in tokens:
             if not name:
                 if not raw:
@@ -195,12 +200,12 @@ class _TreeEstimate:
                 if not (positions.get("svg") or positions.get("math")):
                     continue  # raw text: no tags inside
                 # Inside SVG/MathML these are ordinary elements and their content is markup.
-                self.dangling, self.start_tags, self.options = dangling, start_tags, options
+                self.dangling, self.start_tags, self.options, self.reopened = dangling, start_tags, options, reopened
                 raw = raw.lower()
                 inner = [("", "", "", "", raw, raw_attrs), *_TOKENS.findall(content), ("", "", "", "/", raw, "")]
                 if (problem := self.feed(inner)) is not None:
                     return problem
-                dangling, start_tags, options = self.dangling, self.start_tags, self.options
+                dangling, start_tags, options, reopened = self.dangling, self.start_tags, self.options, self.reopened
                 continue
             name = name.lower()
             if close:
@@ -227,8 +232,11 @@ class _TreeEstimate:
                     if index > target and top in _FORMATTING:
                         dangling += 1
                 continue
+            # The text or tag after a start tag may re-open every dangling element (they nest
+            # again, to be closed again with their container): charge them as created each time.
             start_tags += 1
-            if start_tags > max_nodes:
+            reopened += dangling
+            if start_tags + reopened > max_nodes:
                 return f"more than {max_nodes} elements (limit max_dom_nodes)"
             if len(attrs) > _COUNTED_ATTRS and (problem := self._attributes(name, attrs)) is not None:
                 return problem
@@ -238,6 +246,21 @@ class _TreeEstimate:
                     return f"more than {max_options} <option> elements (limit max_select_options)"
             if name in _VOID or (attrs.endswith("/") and (positions.get("svg") or positions.get("math"))):
                 continue  # self-closing syntax only counts in SVG/MathML
+            if name in _CLOSES_P and (p_at := positions.get("p")):
+                # "Close a p element" when one is in button scope: everything above it goes too.
+                target = p_at[-1]
+                button_at = positions.get("button")
+                if not (boundary_at and boundary_at[-1] > target) and not (button_at and button_at[-1] > target):
+                    while len(stack) > target:
+                        top = stack.pop()
+                        index = len(stack)
+                        positions[top].pop()
+                        if special_at and special_at[-1] == index:
+                            special_at.pop()
+                        if boundary_at and boundary_at[-1] == index:
+                            boundary_at.pop()
+                        if top in _FORMATTING:
+                            dangling += 1
             while stack:
                 closed_by = _CLOSED_BY.get(stack[-1])
                 if closed_by is None or name not in closed_by[0] or (closed_by[1] and not positions.get(closed_by[1])):
@@ -261,7 +284,9 @@ class _TreeEstimate:
                 boundary_at.append(index)
             if index + 1 + dangling > max_depth:
                 return f"elements nested more than {max_depth} deep (limit max_dom_depth)"
-        self.dangling, self.start_tags, self.options = dangling, start_tags, options
+        self.dangling, self.start_tags, self.options, self.reopened = dangling, start_tags, options, reopened
+        if start_tags + reopened > max_nodes:
+            return f"more than {max_nodes} elements (limit max_dom_nodes)"
         return None
 
     def _attributes(self, name: str, attrs: str) -> str | None:
@@ -277,9 +302,10 @@ class _TreeEstimate:
 
 def count_attributes(attrs: str) -> int:
     """Distinct attribute names in a tag's text (the parser drops repeats); quoted values (SVG
-    paths, JSON, data URIs) hold no names."""
-    unquoted = _EQUALS.sub("=", _QUOTED.sub("v", attrs))
-    return len({token.split("=", 1)[0].lower() for token in unquoted.split()})
+    paths, JSON, data URIs) hold no names but end one (a="1"b="2" is two), and "/" separates
+    names as a space does (it errs high on unquoted values with slashes)."""
+    unquoted = _EQUALS.sub("=", _QUOTED.sub("v ", attrs))
+    return len({token.split("=", 1)[0].lower() for token in _NAME_SEPARATORS.split(unquoted) if token})
 
 
 def guard_page(page: RawPage, limits: Limits) -> Rejected | Failed | None:

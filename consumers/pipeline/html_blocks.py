@@ -17,6 +17,7 @@ from functools import lru_cache
 from selectolax.lexbor import LexborHTMLParser
 
 from .deadline import Deadline
+from .features import factor_by_first_letter
 from .metadata import extract_meta
 from .model import Block, BlockKind, Limits, PageMeta
 
@@ -66,6 +67,9 @@ _HINT_PATTERNS = {
     "content": r"article|post|entry|story|content|main|body|text|prose|blog|markdown|rich|detail|page",
 }
 _HINT_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _HINT_PATTERNS.items()))
+# The same vocabulary without groups, regrouped by first letter: a fast "any hint at all?" test
+# (most class/id tokens name none).
+_ANY_HINT_RE = re.compile(factor_by_first_letter("|".join(_HINT_PATTERNS.values())))
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _SPACE = re.compile(r"\s+")
 _NOSCRIPT = re.compile(r"<(/?)noscript\b", re.I)
@@ -127,6 +131,8 @@ def _hints_of(words: str) -> frozenset[str]:
 @lru_cache(maxsize=16384)
 def _token_hints(token: str) -> frozenset[str]:
     """Hint groups of one class/id token (tokens repeat across elements and pages: cached)."""
+    if _ANY_HINT_RE.search(token) is None:
+        return _NO_HINTS
     found = set()
     pos = 0
     while (m := _HINT_RE.search(token, pos)) is not None:

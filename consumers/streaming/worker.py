@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..gc_policy import tune_for_pipeline
 from ..metrics import Metrics
 from ..settings import Settings
 from .app import create_app
@@ -34,6 +35,7 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> None:
     metrics = Metrics()
     serve_metrics(settings, metrics)
     streaming = create_app(settings, metrics, offset_guard=OffsetGuard(KafkaOffsetSource(settings)))
+    tune_for_pipeline()
     worker = faust.Worker(streaming.app, loglevel=loglevel, quiet=True)
     log.info("storysift worker: group %s, %s -> %s, metrics on :%s", settings.consumer_group,
              settings.raw_topic, settings.clean_topic, settings.metrics_port)

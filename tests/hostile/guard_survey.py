@@ -25,7 +25,9 @@ from consumers.pipeline.guards import html_complexity
 from consumers.pipeline.model import Limits
 
 LIMITS = Limits()
-UNLIMITED = dataclasses.replace(LIMITS, max_tag_attributes=10**9, max_dom_nodes=10**9, max_select_options=10**9)
+UNLIMITED = dataclasses.replace(LIMITS, max_tag_attributes=10**9, max_dom_nodes=10**9, max_select_options=10**9,
+                                max_unscanned_start_tags=0)
+SCANNED = dataclasses.replace(LIMITS, max_unscanned_start_tags=0)  # no fast path
 TAGS = ("a b i u font nobr em strong p div span li ul ol dl dt dd table tr td th tbody caption select option "
         "optgroup template svg math foreignObject mi mo g button form h1 h2 label textarea applet object marquee "
         "frameset frame body html head ruby rt rp colgroup col input br img hr image isindex keygen noscript "
@@ -39,6 +41,16 @@ BOMBS = {
     "60k <rt> outside <ruby>": "<rt>" * 60_000,
     "60k <optgroup> outside <select>": "<optgroup>" * 60_000,
     "60k <option><b>": "<option><b>" * 60_000,
+}
+
+# The repeated unit of each bomb ({i}: its serial number) and what follows it, to scale a bomb
+# to any number of start tags (half units, half tail when there is one).
+SHAPES = {
+    "nested <div>": ("<div>", ""), "<option> in a <select>": ("<option>x", ""),
+    "misnested <a><div>": ("<a href=x><div>", ""), "unclosed <font id> then <p>": ("<font id={i}>", "<p>x"),
+    "<rt> outside <ruby>": ("<rt>", ""), "<optgroup> outside <select>": ("<optgroup>", ""),
+    "<option><b>": ("<option><b>", ""), "<p><b id> re-opened": ("<p><b id={i}>x</p>", ""),
+    "nested <ul><li>": ("<ul><li>", ""), "<p><span><div>": ("<p><span>x<div>", ""),
 }
 
 
@@ -58,19 +70,26 @@ def survey_pages() -> None:
     files = sorted(root.glob("extraction/*/html/*.html.gz"))
     if not files:
         sys.exit(f"no pages under {root}")
-    refused, depths, seconds, chars = [], [], 0.0, 0
+    refused, depths, seconds, scanned_seconds, skipped, chars = [], [], 0.0, 0.0, 0, 0
     for path in files:
         html = decode_bytes(gzip.open(path).read(), None, None) or ""
         started = time.perf_counter()
         problem = html_complexity(html, LIMITS)
         seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        scanned_problem = html_complexity(html, SCANNED)
+        scanned_seconds += time.perf_counter() - started
+        skipped += start_tags(html) <= LIMITS.max_unscanned_start_tags
         chars += len(html)
-        if problem:
-            refused.append((path.name, problem))
+        if problem or scanned_problem:
+            refused.append((path.name, problem or scanned_problem))
         depths.append(estimated_depth(html))
     depths.sort()
     print(f"{len(files)} pages, {chars / 1e6:.0f} M chars: {len(refused)} refused {refused[:5]}")
-    print(f"pre-scan {1000 * seconds / (chars / 1e6):.1f} ms per M chars; estimated depth median "
+    print(f"pre-scan {1000 * seconds / len(files):.2f} ms per page, {1000 * seconds / (chars / 1e6):.1f} ms per M chars "
+          f"({skipped} pages under max_unscanned_start_tags; detailed scan of every page "
+          f"{1000 * scanned_seconds / len(files):.2f} ms per page)")
+    print(f"estimated depth median "
           f"{depths[len(depths) // 2]}, p99 {depths[int(len(depths) * 0.99)]}, max {depths[-1]} "
           f"(limit {LIMITS.max_dom_depth})")
 
@@ -106,13 +125,10 @@ def unscanned(rounds: int) -> None:
     shape scaled to that size, then random soups of that size (the slowest ones)."""
     budget = LIMITS.max_unscanned_start_tags
     timings = []
-    for name, html in BOMBS.items():
-        unit = html[: len(html) // 4]  # every bomb repeats one pattern: shrink it to the budget
-        reps = max(1, budget // max(1, start_tags(unit))) if start_tags(html) > 2 else 1
-        small = (unit * (4 * reps // 4 or 1))[: len(html)] if start_tags(html) > 2 else html
-        while start_tags(small) > budget:
-            small = small[: int(len(small) * 0.95)]
-        timings.append((_parse_seconds(small), start_tags(small), name))
+    for name, (unit, tail) in SHAPES.items():
+        units = (budget // 2 if tail else budget) // start_tags(unit)
+        html = "".join(unit.format(i=i) for i in range(units)) + tail * ((budget - units * start_tags(unit)) // max(1, start_tags(tail)))
+        timings.append((_parse_seconds(html), start_tags(html), name))
     for seed in range(rounds):
         rng = random.Random(seed)
         vocabulary = rng.sample(TAGS, rng.randint(2, 8))

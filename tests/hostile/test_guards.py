@@ -55,19 +55,21 @@ def test_guard_page_order_and_outcomes() -> None:
     assert isinstance(rss, Rejected) and rss.reason is RejectReason.NOT_HTML
     xhtml = "<?xml version='1.0'?><html xmlns='http://www.w3.org/1999/xhtml'><body><p>x</p></body></html>"
     assert guard_page(page(xhtml, content_type="application/xml"), LIMITS) is None
-    deep = guard_page(page("<div>" * 600), LIMITS)
+    deep = guard_page(page("<div>" * 1200), LIMITS)
     assert isinstance(deep, Failed) and deep.kind is FailureKind.TOO_LARGE and "max_dom_depth" in deep.message
-    assert guard_page(page("<div>" * 600, BodyFormat.TEXT), LIMITS) is None  # text is never parsed as HTML
+    assert guard_page(page("<div>" * 1200, BodyFormat.TEXT), LIMITS) is None  # text is never parsed as HTML
 
 
-SMALL = Limits(max_dom_depth=50, max_dom_nodes=1000, max_tag_attributes=100, max_select_options=20)
+# max_unscanned_start_tags=0: every page gets the detailed scan.
+SMALL = Limits(max_dom_depth=50, max_dom_nodes=1000, max_tag_attributes=100, max_select_options=20,
+               max_unscanned_start_tags=0)
 
 
 @pytest.mark.parametrize("html,problem", [
     ("<div>" * 51, "deep"), ("<div></x>" * 51, "deep"), ("<div/>" * 51, "deep"),
-    ("".join(f"<p><b id={i}>x</p>" for i in range(60)), "deep"), ("<a><div>" * 30, "deep"),
+    ("".join(f"<p><b id={i}>x</p>" for i in range(60)), "elements"), ("<a><div>" * 30, "deep"),
     ("<ul><li>" * 51, "deep"), ("<svg>" + "<g>" * 51, "deep"), ("<rt>" * 51, "deep"), ("<optgroup>" * 51, "deep"),
-    ("<optgroup><b>" * 30, "deep"), ("<p><span>x<div>" * 30, "deep"), ("<dd><span>" * 30, "deep"), ("<i></i>" * 1001, "elements"),
+    ("<optgroup><b>" * 30, "deep"), ("<p><span>x<div>" * 51, "deep"), ("<dd><span>" * 30, "deep"), ("<i></i>" * 1001, "elements"),
     ("<div " + " ".join(f"a{i}" for i in range(3000)) + ">", "attributes"), ("<select>" + "<option>" * 21, "option"),
 ])
 def test_complexity_refused(html: str, problem: str) -> None:
@@ -84,3 +86,53 @@ def test_complexity_refused(html: str, problem: str) -> None:
 ])
 def test_complexity_allowed(html: str) -> None:
     assert html_complexity(html, SMALL) is None
+
+
+@pytest.mark.parametrize("html", [
+    "<!-->" + "<div>" * 51 + "-->", "<!--->" + "<div>" * 51, "<!-- a --!>" + "<div>" * 51,  # comments end early
+    "<script></script x>" + "<div>" * 51 + "</script>", "<style>a</style/>" + "<div>" * 51,  # raw text too
+    "<script-x>" + "<div>" * 51 + "</script>",  # a custom element, not raw text
+    "<svg><style>" + "<div>" * 51 + "</style></svg>", "<math><title>" + "<div>" * 51,  # markup in SVG/MathML
+])
+def test_complexity_sees_what_the_parser_sees(html: str) -> None:
+    assert "deep" in html_complexity(html, SMALL)
+
+
+def test_formatting_elements_reopened_in_every_paragraph_count_as_elements() -> None:
+    # Each <p> closes the open one and everything above it; the parser then re-opens all the
+    # <b>s inside the new one (distinct attributes defeat the "Noah's Ark" cap): 40 per <p>.
+    bolds = "".join(f"<b id={i}>" for i in range(40))
+    assert "elements" in html_complexity("<p>" + bolds + "<p>x</p>" * 30, SMALL)
+    assert html_complexity("<p>" + bolds + "</b>" * 40 + "<p>x</p>" * 30, SMALL) is None  # closed: nothing re-opens
+
+
+@pytest.mark.parametrize("attrs", ["/".join(f"a{i}" for i in range(3000)), "".join(f'a{i}=""' for i in range(3000)),
+                                   " ".join(f"a{i} = 'x'" for i in range(3000))])
+def test_attributes_counted_as_the_tokenizer_splits_them(attrs: str) -> None:
+    assert "attributes" in html_complexity(f"<div {attrs}>x</div>", SMALL)
+    assert "attributes" in html_complexity(f"<div {attrs}>x</div>", FAST)
+
+
+def test_attribute_values_are_not_names() -> None:
+    path = " ".join(f"L{i} {i}" for i in range(2000))
+    assert html_complexity(f'<svg><path d="{path}" fill="#000"/></svg>', SMALL) is None
+
+
+def test_raw_text_tag_attributes_are_counted() -> None:
+    assert "attributes" in html_complexity("<script " + " ".join(f"a{i}" for i in range(3000)) + "></script>", SMALL)
+
+
+FAST = Limits(max_dom_depth=50, max_tag_attributes=100, max_unscanned_start_tags=200)
+
+
+def test_few_start_tags_skip_the_depth_scan() -> None:
+    assert html_complexity("<div>" * 200, FAST) is None  # deep, but too small to be costly to parse
+    assert "deep" in html_complexity("<div>" * 201, FAST)
+    assert html_complexity("<div>" * 100 + "</x>" * 500 + "<div>" * 100, FAST) is None  # end tags are not starts
+
+
+def test_fast_path_still_counts_attributes() -> None:
+    attrs = " ".join(f"a{i}" for i in range(300))
+    assert "attributes" in html_complexity(f"<div {attrs}>x</div>", FAST)
+    assert "attributes" in html_complexity(f"<script {attrs}></script>", FAST)
+    assert html_complexity(f"<div {attrs[:300]}>x</div>" * 10, FAST) is None

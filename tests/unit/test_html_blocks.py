@@ -98,3 +98,17 @@ def test_title_falls_back_to_document_title_without_site_suffix():
     _, meta = parse_html("<html><head><title>Quiet streets after the storm - Daily Example</title></head>"
                          "<body><p>x</p></body></html>", Limits(), Deadline.unlimited())
     assert meta.title == "Quiet streets after the storm"
+
+
+def test_link_characters_belong_to_the_nearest_block():
+    blocks = blocks_of('<div><p>See <a href="/a">first link</a> and <span><a href="/b">second</a></span></p>'
+                       '<a href="/c"><p>Card title</p></a><p>No links at all</p></div>')
+    by_text = {b.text: b.link_chars for b in blocks}
+    assert by_text["See first link and second"] == len("first link") + len("second")
+    assert by_text["Card title"] == 0   # the link wraps the block; it is not inside it
+    assert by_text["No links at all"] == 0
+
+
+def test_hint_tokens_without_vocabulary_have_no_hints():
+    assert element_hints({"class": "xq-19 col-md-6"}) == frozenset()
+    assert element_hints({"class": "xq-19 site-footer"}) == {"footer"}

@@ -1,0 +1,143 @@
+"""Plain-text-only revision of the context scores: where the story is, and what interrupts it.
+
+A plain-text page has no markup to say where the article sits, so after the context model the
+text path reads the line sequence itself:
+
+1. `densest_run`            - the story region: the contiguous run of lines with the most
+                              prose-weighted score (max-sum run of `len * (score - centre)`).
+2. `confine_to_run`         - lines outside that run need a clearly story-like score; the
+                              menus, teasers and bios around an article look like prose in text.
+3. `drop_trailing_headlines` - a story does not end on a headline: headline-like lines after the
+                              last paragraph are links to other stories.
+4. `drop_inline_teasers`    - a headline-length line set between two full paragraphs that shares
+                              little vocabulary with the story is an inline "read also" link.
+
+The decision is made at `STORY_THRESHOLD` (chosen on the training half of the WCXB dev pages:
+plain text recalls too little at the model's own threshold), then scores are mapped monotonically
+so that `STORY_THRESHOLD` lands on the caller's threshold and the usual decision still applies.
+"""
+
+from __future__ import annotations
+
+from .features import stopwords, words_of
+from .model import Block
+
+# Chosen on the training half of the WCXB dev pages (bench/train_classifier.py split), see
+# docs/algorithm.md; held-out figures are reported there.
+STORY_THRESHOLD = 0.3
+RUN_CENTRE = 0.4        # score that neither extends nor shrinks the story run
+OUTSIDE_RUN_FLOOR = 0.7  # score a line outside the story run needs to stay story
+RUN_LINE_CAP = 600       # characters a single line can weigh in the run
+STRONG = 0.95            # scores this high are never overruled by the rules below
+
+_SENTENCE_END = ".!?\"\u201d\u2019:;)"
+TEASER_MIN_WORDS = 8
+HEADLINE_MAX_WORDS = 20
+PARAGRAPH_CHARS = 150    # a long story line, for the story vocabulary
+SENTENCE_WORDS = 12      # a "full sentence" neighbour, for the inline teaser rule
+TEASER_COHERENCE = 0.5
+
+
+def revise_text_story(blocks: list[Block], scores: list[float], threshold: float) -> list[float]:
+    """Revised scores for a plain-text page, decided at `threshold` by the caller. A page with
+    no line the model is confident about has no story core to widen: its scores stand."""
+    if not scores or max(scores) < threshold:
+        return list(scores)
+    out = confine_to_run(blocks, scores, STORY_THRESHOLD)
+    out = drop_trailing_headlines(blocks, out, STORY_THRESHOLD)
+    out = drop_inline_teasers(blocks, out, STORY_THRESHOLD)
+    return [move_threshold(s, STORY_THRESHOLD, threshold) for s in out]
+
+
+def move_threshold(score: float, old: float, new: float) -> float:
+    """Piecewise-linear monotone map sending `old` to `new` (0 and 1 fixed)."""
+    if score >= old:
+        return new + (1 - new) * (score - old) / (1 - old)
+    return new * score / old
+
+
+def densest_run(blocks: list[Block], scores: list[float], centre: float = RUN_CENTRE) -> tuple[int, int] | None:
+    """(first, last) line index of the max-sum run of `len * (score - centre)`, None if no
+    line scores above `centre`."""
+    best, span = 0.0, None
+    total, start = 0.0, 0
+    for i, (block, score) in enumerate(zip(blocks, scores)):
+        value = min(len(block.text), RUN_LINE_CAP) * (score - centre)
+        if total <= 0:
+            total, start = value, i
+        else:
+            total += value
+        if total > best:
+            best, span = total, (start, i)
+    return span
+
+
+def confine_to_run(blocks: list[Block], scores: list[float], threshold: float) -> list[float]:
+    span = densest_run(blocks, scores)
+    if span is None:
+        return list(scores)
+    first, last = span
+    below = threshold - 0.01
+    return [min(s, below) if (i < first or i > last) and s < OUTSIDE_RUN_FLOOR else s
+            for i, s in enumerate(scores)]
+
+
+def headline_like(text: str, min_words: int = 3) -> bool:
+    """Headline shape: a few words, no closing punctuation."""
+    words = text.split()
+    return min_words <= len(words) <= HEADLINE_MAX_WORDS and text.rstrip()[-1:] not in _SENTENCE_END
+
+
+def drop_trailing_headlines(blocks: list[Block], scores: list[float], threshold: float) -> list[float]:
+    out = list(scores)
+    last = max((i for i, s in enumerate(out) if s >= threshold), default=None)
+    while last is not None and headline_like(blocks[last].text) and out[last] < STRONG:
+        out[last] = threshold - 0.01
+        last = max((i for i in range(last) if out[i] >= threshold), default=None)
+    return out
+
+
+def _full_sentence(text: str) -> bool:
+    return len(text.split()) >= SENTENCE_WORDS and text.rstrip()[-1:] in _SENTENCE_END
+
+
+def is_inline_teaser_shape(prev: str, line: str, nxt: str) -> bool:
+    """A capitalised headline-length line after a full sentence and before a capitalised
+    paragraph (so not a wrapped continuation line, a list, or code)."""
+    return (headline_like(line, TEASER_MIN_WORDS) and line[:1].isupper() and _full_sentence(prev)
+            and len(nxt.split()) >= SENTENCE_WORDS and nxt[:1].isupper())
+
+
+def drop_inline_teasers(blocks: list[Block], scores: list[float], threshold: float) -> list[float]:
+    out = list(scores)
+    vocab = story_vocabulary(blocks, out, threshold)
+    for i in range(1, len(blocks) - 1):
+        if not (out[i - 1] >= threshold and out[i] >= threshold and out[i + 1] >= threshold):
+            continue
+        if is_inline_teaser_shape(blocks[i - 1].text, blocks[i].text, blocks[i + 1].text) \
+                and coherence(blocks[i].text, vocab) < TEASER_COHERENCE:
+            out[i] = threshold - 0.01
+    return out
+
+
+def _content_words(text: str) -> set[str]:
+    stop = stopwords()
+    return {t for t in words_of(text) if t not in stop and len(t) > 3}
+
+
+def story_vocabulary(blocks: list[Block], scores: list[float], threshold: float) -> dict[str, int]:
+    """Content word -> number of long story lines using it."""
+    vocab: dict[str, int] = {}
+    for block, score in zip(blocks, scores):
+        if score >= threshold and len(block.text) > PARAGRAPH_CHARS:
+            for t in _content_words(block.text):
+                vocab[t] = vocab.get(t, 0) + 1
+    return vocab
+
+
+def coherence(text: str, vocab: dict[str, int]) -> float:
+    """Share of the line's content words used by at least two long story lines."""
+    words = _content_words(text)
+    if not words:
+        return 0.0
+    return sum(vocab.get(t, 0) >= 2 for t in words) / len(words)

@@ -1,0 +1,84 @@
+"""Block features: the fast forms compute exactly what the plain definitions say."""
+
+import re
+
+from consumers.pipeline.features import (LOCAL_NAMES, NEIGHBOUR_NAMES, context_features, factor_by_first_letter,
+                                         has_boiler_phrase, local_features, neighbour_features, page_shape,
+                                         story_coherence, with_neighbours)
+from consumers.pipeline.html_blocks import parse_html
+from consumers.pipeline.deadline import Deadline
+from consumers.pipeline.model import Block, BlockKind, Limits
+
+_PAGE = """<html><head><title>Rain returns to the valley</title></head><body>
+<nav class="main-menu"><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav>
+<article class="post-content"><h1>Rain returns to the valley</h1>
+<p>After a dry summer, the first autumn storms brought rain to the valley on Tuesday, and farmers
+said the reservoirs were filling faster than expected.</p>
+<p>The water board said on 12/10/2025 that restrictions would stay in place until the end of the month,
+but that the outlook had improved.</p>
+<p>Read more: <a href="/x">Ten things to do in the rain</a></p></article>
+<div class="share-buttons">Share this on <a href="#">Facebook</a> | <a href="#">Twitter</a></div>
+<footer class="site-footer"><p>Copyright 2025 Valley News. All rights reserved.</p></footer>
+</body></html>"""
+
+
+def _blocks() -> list[Block]:
+    blocks, _ = parse_html(_PAGE, Limits(), Deadline(5.0))
+    return blocks
+
+
+def test_factored_alternation_matches_the_same_strings():
+    pattern = r"leave a (?:reply|comment)|log ?in\b|like us on|\u00a9|\bads?\b|cookie|comment policy|c[|(]x|l\|y|ya?z|q*w"
+    plain, factored = re.compile(pattern), re.compile(factor_by_first_letter(pattern))
+    assert factored.pattern != plain.pattern
+    samples = ["leave a reply", "please log in", "login", "logins", "like us on x", "\u00a9 2025", "ads here",
+               "bads", "cookies", "comment policy", "nothing here", "leave a note", "comment", "c|x", "c(x", "l|y", "y",
+               "yz", "yaz", "w", "qqw"]
+    assert [plain.search(s) is not None for s in samples] == [factored.search(s) is not None for s in samples]
+
+
+def test_boiler_phrases_still_found():
+    assert has_boiler_phrase("Leave a Reply")
+    assert has_boiler_phrase("\u00a9 2025 Example")
+    assert not has_boiler_phrase("The reservoirs were filling faster than expected.")
+
+
+def test_local_features_have_one_value_per_name():
+    blocks = _blocks()
+    rows = [local_features(b, frozenset({"rain", "returns", "to", "the", "valley"})) for b in blocks]
+    assert all(len(row) == len(LOCAL_NAMES) for row in rows)
+    heading = next(i for i, b in enumerate(blocks) if b.kind is BlockKind.HEADING)
+    assert rows[heading][LOCAL_NAMES.index("is_title")] == 1.0
+    date = next(i for i, b in enumerate(blocks) if "12/10/2025" in b.text)
+    assert rows[date][LOCAL_NAMES.index("date_like")] == 0.0  # over 120 characters: not read
+    footer = next(i for i, b in enumerate(blocks) if "Copyright" in b.text)
+    assert rows[footer][LOCAL_NAMES.index("boiler_phrase")] == 1.0
+
+
+def test_with_neighbours_equals_neighbour_features_per_block():
+    blocks = _blocks()
+    locals_ = [local_features(b, frozenset()) for b in blocks]
+    shapes = page_shape(blocks, locals_)
+    rows = with_neighbours(locals_, shapes)
+    assert rows == [loc + neighbour_features(locals_, i, shapes[i]) for i, loc in enumerate(locals_)]
+    assert all(len(row) == len(LOCAL_NAMES) + len(NEIGHBOUR_NAMES) for row in rows)
+
+
+def test_story_coherence_counts_shared_story_words():
+    blocks = [Block(text=t, kind=BlockKind.PARAGRAPH, index=i) for i, t in enumerate([
+        "reservoirs filling quickly after storms", "reservoirs storms farmers", "storms reservoirs",
+        "celebrity gossip today"])]
+    p = [0.9, 0.8, 0.2, 0.1]
+    coherence = story_coherence(blocks, p, [len(b.text) for b in blocks])
+    assert coherence[2] == 1.0   # both words carried by story blocks (weight > 0.5)
+    assert coherence[3] == 0.0
+    assert coherence[1] == 2 / 3  # a story block's words need weight above 0.5 + its own score
+
+
+def test_context_features_rows_are_complete():
+    blocks = _blocks()
+    locals_ = [local_features(b, frozenset()) for b in blocks]
+    x1 = with_neighbours(locals_, page_shape(blocks, locals_))
+    ctx = context_features(blocks, [0.9 if len(b.text) > 80 else 0.1 for b in blocks], x1)
+    assert len(ctx) == len(blocks)
+    assert len({len(row) for row in ctx}) == 1

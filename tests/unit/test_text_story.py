@@ -1,0 +1,73 @@
+"""Plain-text story stages: story run, trailing headlines, inline teasers, threshold move."""
+
+from __future__ import annotations
+
+from consumers.pipeline.model import Block, BlockKind
+from consumers.pipeline.text_story import (OUTSIDE_RUN_FLOOR, confine_to_run, densest_run, drop_inline_teasers,
+                                           drop_trailing_headlines, is_inline_teaser_shape, move_threshold,
+                                           revise_text_story)
+
+PARA = ("The district council voted on Tuesday to extend the harbour wall, after months of debate about "
+        "the cost of the works, the extension of the quay and the future of the old harbour.")
+PARA2 = ("Residents of the harbour district said the council had listened to them, and that the extension "
+         "of the wall would protect the harbour from winter storms for decades.")
+TEASER = "Mayor unveils plan for new cycle lanes across the city centre"
+
+
+def blocks_of(*texts: str) -> list[Block]:
+    return [Block(text=t, kind=BlockKind.PARAGRAPH, index=i) for i, t in enumerate(texts)]
+
+
+def test_densest_run_spans_the_prose_not_the_menu():
+    blocks = blocks_of("Home", "News", PARA, PARA2, PARA, "Contact us")
+    assert densest_run(blocks, [0.2, 0.2, 0.9, 0.8, 0.9, 0.2]) == (2, 4)
+    assert densest_run(blocks, [0.1] * 6) is None
+
+
+def test_lines_outside_the_run_need_a_strong_score():
+    blocks = blocks_of("Sign up for our newsletter today", PARA, PARA2, "Another teaser line here", PARA)
+    scores = [0.35, 0.9, 0.9, 0.1, OUTSIDE_RUN_FLOOR + 0.05]
+    # The run is lines 1-2 (line 3 scores far below the centre and breaks it); line 0 is weak
+    # and outside, line 4 is outside but strong.
+    out = confine_to_run(blocks, scores, threshold=0.3)
+    assert out[0] < 0.3 and out[1:3] == [0.9, 0.9] and out[4] == scores[4]
+
+
+def test_story_does_not_end_on_headlines():
+    blocks = blocks_of(PARA, PARA2, TEASER, "Storm closes the coast road for a second day")
+    out = drop_trailing_headlines(blocks, [0.9, 0.9, 0.6, 0.5], threshold=0.3)
+    assert out[:2] == [0.9, 0.9] and out[2] < 0.3 and out[3] < 0.3
+
+
+def test_inline_teaser_between_paragraphs_is_dropped_but_a_coherent_heading_stays():
+    coherent = "Harbour wall extension approved by the district council"
+    blocks = blocks_of(PARA, TEASER, PARA2, coherent, PARA, PARA2)
+    out = drop_inline_teasers(blocks, [0.9, 0.8, 0.9, 0.8, 0.9, 0.9], threshold=0.3)
+    assert out[1] < 0.3
+    assert out[3] == 0.8
+
+
+def test_teaser_shape_rejects_wrapped_continuations_and_short_subheadings():
+    assert is_inline_teaser_shape(PARA, TEASER, PARA2)
+    assert not is_inline_teaser_shape("the cost of the works and the harbour's future was debated at", TEASER, PARA2)
+    assert not is_inline_teaser_shape(PARA, "What happens next", PARA2)
+    assert not is_inline_teaser_shape(PARA, TEASER, "and the wall would protect the harbour from winter storms")
+
+
+def test_move_threshold_is_monotone_and_lands_on_the_new_threshold():
+    assert move_threshold(0.3, 0.3, 0.55) == 0.55
+    assert move_threshold(0.0, 0.3, 0.55) == 0.0 and move_threshold(1.0, 0.3, 0.55) == 1.0
+    values = [move_threshold(x / 20, 0.3, 0.55) for x in range(21)]
+    assert values == sorted(values)
+
+
+def test_revise_text_story_keeps_the_story_and_drops_the_teasers():
+    blocks = blocks_of("Home", PARA, TEASER, PARA2, PARA, "Storm closes the coast road for a second day")
+    out = revise_text_story(blocks, [0.35, 0.9, 0.8, 0.9, 0.9, 0.5], threshold=0.55)
+    assert [s >= 0.55 for s in out] == [False, True, False, True, True, False]
+
+
+def test_a_page_without_a_confident_line_keeps_its_scores():
+    blocks = blocks_of(*(["ok"] * 50))
+    scores = [0.42] * 50
+    assert revise_text_story(blocks, scores, threshold=0.55) == scores
