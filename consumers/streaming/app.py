@@ -19,7 +19,7 @@ from ..pipeline.model import Failed
 from ..routing import OutgoingRecord, Source, route
 from ..settings import Settings
 from .dedup import Deduplicator, TableStore
-from .gaps import OffsetGuard
+from .gaps import STALL_SECONDS, OffsetGuard
 from .lag import sample_lag
 from .processor import BatchProcessor
 from .publish import AckingPublisher, Publisher, too_large_stub
@@ -76,6 +76,12 @@ def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pip
     if offset_guard is not None:
         guard_assignments(app, settings.raw_topic, offset_guard)
 
+        @app.timer(interval=STALL_CHECK_SECONDS)
+        async def read_back_stalled_partitions() -> None:
+            events = await asyncio.to_thread(offset_guard.stalled_reads, settings.batch_size)
+            if events:
+                await processor.handle(events)
+
     @app.timer(interval=LAG_SAMPLE_SECONDS)
     async def sample_consumer_lag() -> None:
         await sample_lag(app.consumer, settings.raw_topic, metrics)
@@ -87,6 +93,9 @@ def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pip
             log.info("dedup: purged %d entries older than %ss", dropped, settings.dedup_ttl_seconds)
 
     return StreamingApp(app, process_pages, table, processor, settings, metrics)
+
+
+STALL_CHECK_SECONDS = STALL_SECONDS / 3
 
 
 def guard_assignments(app: faust.App, raw_topic: str, guard: OffsetGuard) -> None:

@@ -49,6 +49,12 @@ class RawEvent:
 class OffsetSource(Protocol):
     def committed(self, partitions: Sequence[TopicPart]) -> dict[TopicPart, int | None]: ...
     def read(self, topic: str, partition: int, start: int, end: int) -> list[RawEvent]: ...
+    def watermarks(self, topic: str, partition: int) -> tuple[int, int]: ...
+
+
+# A partition with records waiting and nothing delivered for this long is stalled (seen on
+# faust-streaming 0.15.3: after an assignment a partition's records may never reach the agent).
+STALL_SECONDS = 15.0
 
 
 class OffsetGuard:
@@ -61,6 +67,7 @@ class OffsetGuard:
         self.expected: dict[TopicPart, int] = {}
         self.known: set[TopicPart] = set()
         self.filled = 0
+        self.progress_at: dict[TopicPart, float] = {}
         self._lock = threading.Lock()
 
     def on_assigned(self, partitions: Iterable[TopicPart]) -> None:
@@ -75,6 +82,28 @@ class OffsetGuard:
             for tp in partitions:
                 self.expected.pop(tp, None)
                 self.known.discard(tp)
+                self.progress_at.pop(tp, None)
+
+    def stalled_reads(self, max_records: int, now: float | None = None) -> list[RawEvent]:
+        """Records of assigned partitions that have waited STALL_SECONDS with nothing delivered,
+        read back directly (at most `max_records` per partition). The caller processes them
+        like a batch; Faust does not commit them, so a later redelivery is a duplicate, never a loss."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            idle = [tp for tp in self.known if now - self.progress_at.get(tp, now) >= STALL_SECONDS]
+        events: list[RawEvent] = []
+        for topic, partition in idle:
+            low, high = self.source.watermarks(topic, partition)
+            with self._lock:
+                start = self.expected.get((topic, partition), low)
+            if start >= high:
+                continue
+            read = self.source.read(topic, partition, start, min(high, start + max_records))
+            log.warning("%s/%d: records %d..%d waited %.0f s with nothing delivered by Faust; read %d back "
+                        "directly", topic, partition, start, high - 1, STALL_SECONDS, len(read))
+            self.filled += len(read)
+            events.extend(read)
+        return events
 
     def complete(self, events: Sequence[Any]) -> list[Any]:
         """`events` with any skipped records of their partitions read back and put in front."""
@@ -85,9 +114,11 @@ class OffsetGuard:
                 for tp in unknown:
                     self._start_at(tp, committed.get(tp))
             out: list[Any] = []
+            now = time.monotonic()
             for event in events:
                 message = event.message
                 tp = (message.topic, message.partition)
+                self.progress_at[tp] = now
                 expected = self.expected.get(tp)
                 if expected is not None and message.offset > expected:
                     missing = self.source.read(message.topic, message.partition, expected, message.offset)
@@ -102,6 +133,7 @@ class OffsetGuard:
 
     def _start_at(self, tp: TopicPart, committed: int | None) -> None:
         self.known.add(tp)
+        self.progress_at[tp] = time.monotonic()
         if committed is None:
             self.expected.pop(tp, None)  # nothing committed yet: the offset reset policy decides
         else:
@@ -148,6 +180,9 @@ class KafkaOffsetSource:
                     raise TimeoutError(f"could not read {topic}/{partition} offsets {start}..{end - 1}")
         finally:
             consumer.unassign()
+
+    def watermarks(self, topic: str, partition: int) -> tuple[int, int]:
+        return self._reader().get_watermark_offsets(TopicPartition(topic, partition), timeout=self.timeout)
 
     def _reader(self) -> Consumer:
         if self._consumer is None:

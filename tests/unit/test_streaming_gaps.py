@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from consumers.streaming.gaps import OffsetGuard, RawEvent, RawMessage
+import time
+
+from consumers.streaming.gaps import STALL_SECONDS, OffsetGuard, RawEvent, RawMessage
 
 RAW = "pages.raw"
 
@@ -24,6 +26,11 @@ class FakeTopic:
     def read(self, topic, partition, start, end):
         self.reads.append((partition, start, end))
         return [event(partition, offset) for offset in range(start, end)]
+
+    def watermarks(self, topic, partition):
+        return 0, self.highwater.get(partition, 0)
+
+    highwater: dict[int, int] = {}
 
 
 def offsets(events):
@@ -86,3 +93,23 @@ def test_revoked_partitions_start_over_from_the_committed_offset():
     topic._committed[(RAW, 0)] = 50  # another worker went on meanwhile
     guard.on_assigned([(RAW, 0)])
     assert offsets(guard.complete([event(0, 50)])) == [(0, 50)]
+
+
+def test_a_partition_waiting_with_nothing_delivered_is_read_back():
+    topic = FakeTopic({(RAW, 0): 4, (RAW, 1): 2})
+    topic.highwater = {0: 9, 1: 2}  # partition 1 is caught up, partition 0 has 5 waiting
+    guard = OffsetGuard(topic)
+    guard.on_assigned([(RAW, 0), (RAW, 1)])
+    assert guard.stalled_reads(100) == []  # not waited long enough yet
+    later = time.monotonic() + STALL_SECONDS + 1
+    assert offsets(guard.stalled_reads(3, now=later)) == [(0, 4), (0, 5), (0, 6)]
+    assert topic.reads == [(0, 4, 7)]
+
+
+def test_a_partition_that_delivers_is_not_stalled():
+    topic = FakeTopic({(RAW, 0): 0})
+    topic.highwater = {0: 50}
+    guard = OffsetGuard(topic)
+    guard.on_assigned([(RAW, 0)])
+    guard.complete([event(0, 0)])
+    assert guard.stalled_reads(10, now=time.monotonic() + STALL_SECONDS / 2) == []
