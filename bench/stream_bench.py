@@ -80,7 +80,8 @@ def produce(topic: str, records: list[bytes], rate: float | None = None) -> dict
     return stamps
 
 
-def start_workers(count: int, topics: dict[str, str], group: str, base_port: int) -> list[subprocess.Popen]:
+def start_workers(count: int, topics: dict[str, str], group: str, base_port: int,
+                  partitions: int) -> list[subprocess.Popen]:
     procs = []
     for i in range(count):
         env = dict(os.environ, STORYSIFT_BROKER_URL=f"kafka://{BOOTSTRAP}", STORYSIFT_RAW_TOPIC=topics["raw"],
@@ -88,7 +89,8 @@ def start_workers(count: int, topics: dict[str, str], group: str, base_port: int
                    STORYSIFT_DEAD_LETTER_TOPIC=topics["dead"], STORYSIFT_CONSUMER_GROUP=group,
                    STORYSIFT_APP_ID=group, STORYSIFT_METRICS_PORT=str(base_port + 2 * i),
                    STORYSIFT_WEB_PORT=str(base_port + 2 * i + 1),
-                   STORYSIFT_DATA_DIR=f"/tmp/storysift-bench/{group}-{i}")
+                   STORYSIFT_DATA_DIR=f"/tmp/storysift-bench/{group}-{i}",
+                   STORYSIFT_PARTITIONS=str(partitions))
         log = open(f"/tmp/storysift-bench-{group}-{i}.log", "wb")
         procs.append(subprocess.Popen([STORYSIFT, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT))
     return procs
@@ -153,7 +155,7 @@ def saturation_run(workers: int, records: list[bytes], partitions: int) -> dict:
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     topics = make_topics(prefix, partitions)
     produce(topics["raw"], records)
-    procs = start_workers(workers, topics, prefix, 19100)
+    procs = start_workers(workers, topics, prefix, 19100, partitions)
     started = time.monotonic()
     rss_samples: list = []
     try:
@@ -179,7 +181,7 @@ def saturation_run(workers: int, records: list[bytes], partitions: int) -> dict:
 def steady_run(workers: int, records: list[bytes], partitions: int, rate: float) -> dict:
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     topics = make_topics(prefix, partitions)
-    procs = start_workers(workers, topics, prefix, 19200)
+    procs = start_workers(workers, topics, prefix, 19200, partitions)
     try:
         produce(topics["raw"], records[:5])  # warm the group before the timed load
         collect(topics, 5, timeout=120, procs=procs)

@@ -99,3 +99,13 @@ def ensure_topics(settings: Settings, specs: list[TopicSpec], admin: AdminClient
                 else:
                     raise
     return result
+
+
+def partition_count(settings: Settings, topic: str, admin: AdminClient | None = None,
+                    timeout: float = 30.0) -> int | None:
+    """The topic's actual partition count, or None when it does not exist."""
+    admin = admin or admin_client(settings)
+    metadata = admin.list_topics(topic, timeout=timeout).topics.get(topic)
+    if metadata is None or metadata.error is not None:
+        return None
+    return len(metadata.partitions)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from ..gc_policy import tune_for_pipeline
@@ -10,7 +11,7 @@ from ..metrics import Metrics
 from ..settings import Settings
 from .app import create_app
 from .gaps import KafkaOffsetSource, OffsetGuard
-from .topics import ensure_topics, topic_specs
+from .topics import ensure_topics, partition_count, topic_specs
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,23 @@ def serve_metrics(settings: Settings, metrics: Metrics) -> Any:
     return start_metrics_server(settings, metrics)
 
 
+def match_raw_partitions(settings: Settings) -> Settings:
+    """The dedup table is co-partitioned with the raw topic (an entry lives in its raw record's
+    partition), so it must have as many partitions as the raw topic really has, whatever
+    STORYSIFT_PARTITIONS says: a crawler team may have created the raw topic itself."""
+    actual = partition_count(settings, settings.raw_topic)
+    if actual is None or actual == settings.partitions:
+        return settings
+    log.warning("raw topic %s has %d partitions, STORYSIFT_PARTITIONS says %d: using %d",
+                settings.raw_topic, actual, settings.partitions, actual)
+    return replace(settings, partitions=actual)
+
+
 def run_worker(settings: Settings, loglevel: str = "INFO") -> None:
     import faust
 
     ensure_topics(settings, topic_specs(settings))
+    settings = match_raw_partitions(settings)
     metrics = Metrics()
     serve_metrics(settings, metrics)
     streaming = create_app(settings, metrics, offset_guard=OffsetGuard(KafkaOffsetSource(settings)))
