@@ -124,6 +124,9 @@ def app_config(settings: Settings) -> dict[str, Any]:
         broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 3),
         producer_max_request_size=MAX_MESSAGE_BYTES,
         producer_acks=-1,
+        # Back-pressure: Faust's default buffer (4096 records) holds about 1 GB of crawled pages
+        # (230 KB on average); a few batches ahead is all the agent needs.
+        stream_buffer_maxsize=max(4 * settings.batch_size, 64),
         web_enabled=settings.web_port > 0,
         web_port=settings.web_port or 6066,
         web_host="127.0.0.1",
