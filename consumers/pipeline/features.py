@@ -14,6 +14,8 @@ for Chinese/Japanese where words are not space-separated.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import math
 import operator
 import re
@@ -299,20 +301,25 @@ def _hint_context(story_hints: frozenset[str]):
     return of
 
 
-def densest_run(p: list[float], lengths: list[int]) -> tuple[int, int]:
-    """The contiguous run of blocks maximising sum(len * (2p - 1)) (Kadane): the story region
-    in reading order."""
-    best, best_span = 0.0, (0, -1)
+def max_sum_run(values: Iterable[float]) -> tuple[int, int] | None:
+    """(first, last) index of the contiguous run with the largest positive sum (Kadane), or
+    None when no value is positive."""
+    best, span = 0.0, None
     total, start = 0.0, 0
-    for i, (pi, li) in enumerate(zip(p, lengths)):
-        gain = min(li, 1000) * (2 * pi - 1)
+    for i, value in enumerate(values):
         if total <= 0:
-            total, start = gain, i
+            total, start = value, i
         else:
-            total += gain
+            total += value
         if total > best:
-            best, best_span = total, (start, i)
-    return best_span
+            best, span = total, (start, i)
+    return span
+
+
+def densest_run(p: list[float], lengths: list[int]) -> tuple[int, int]:
+    """The contiguous run of blocks maximising sum(len * (2p - 1)): the story region in
+    reading order; (0, -1) when there is none."""
+    return max_sum_run(min(li, 1000) * (2 * pi - 1) for pi, li in zip(p, lengths)) or (0, -1)
 
 
 def densest_container(blocks: list[Block], p: list[float], lengths: list[int]) -> tuple[int, float]:

@@ -19,7 +19,7 @@ so that `STORY_THRESHOLD` lands on the caller's threshold and the usual decision
 
 from __future__ import annotations
 
-from .features import stopwords, words_of
+from .features import max_sum_run, stopwords, words_of
 from .model import Block
 
 # Chosen on the training half of the WCXB dev pages (bench/train_classifier.py split), see
@@ -59,17 +59,8 @@ def move_threshold(score: float, old: float, new: float) -> float:
 def densest_run(blocks: list[Block], scores: list[float], centre: float = RUN_CENTRE) -> tuple[int, int] | None:
     """(first, last) line index of the max-sum run of `len * (score - centre)`, None if no
     line scores above `centre`."""
-    best, span = 0.0, None
-    total, start = 0.0, 0
-    for i, (block, score) in enumerate(zip(blocks, scores)):
-        value = min(len(block.text), RUN_LINE_CAP) * (score - centre)
-        if total <= 0:
-            total, start = value, i
-        else:
-            total += value
-        if total > best:
-            best, span = total, (start, i)
-    return span
+    return max_sum_run(min(len(block.text), RUN_LINE_CAP) * (score - centre)
+                       for block, score in zip(blocks, scores))
 
 
 def confine_to_run(blocks: list[Block], scores: list[float], threshold: float) -> list[float]:
