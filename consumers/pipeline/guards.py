@@ -167,6 +167,23 @@ _CLOSED_BY: dict[str, tuple[frozenset[str], str | None]] = {
 }
 
 
+def _pop_to(target: int, stack: list[str], positions: dict[str, list[int]], special_at: list[int],
+            boundary_at: list[int]) -> list[tuple[int, str]]:
+    """Close open elements until `target` remain, keeping the index lists in step; returns the
+    closed (stack index, name) pairs, innermost first."""
+    popped = []
+    while len(stack) > target:
+        top = stack.pop()
+        index = len(stack)
+        positions[top].pop()
+        if special_at and special_at[-1] == index:
+            special_at.pop()
+        if boundary_at and boundary_at[-1] == index:
+            boundary_at.pop()
+        popped.append((index, top))
+    return popped
+
+
 class _TreeEstimate:
     """The parser's stack of open elements, approximated from tags alone (errs deep).
 
@@ -221,16 +238,8 @@ class _TreeEstimate:
                 blocker = boundary_at if name in _SPECIAL else special_at
                 if blocker and blocker[-1] > target:
                     continue  # out of scope, or a special element is open above it: ignored
-                while len(stack) > target:
-                    top = stack.pop()
-                    index = len(stack)
-                    positions[top].pop()
-                    if special_at and special_at[-1] == index:
-                        special_at.pop()
-                    if boundary_at and boundary_at[-1] == index:
-                        boundary_at.pop()
-                    if index > target and top in _FORMATTING:
-                        dangling += 1
+                popped = _pop_to(target, stack, positions, special_at, boundary_at)
+                dangling += sum(1 for index, top in popped if index > target and top in _FORMATTING)
                 continue
             # The text or tag after a start tag may re-open every dangling element (they nest
             # again, to be closed again with their container): charge them as created each time.
@@ -251,27 +260,13 @@ class _TreeEstimate:
                 target = p_at[-1]
                 button_at = positions.get("button")
                 if not (boundary_at and boundary_at[-1] > target) and not (button_at and button_at[-1] > target):
-                    while len(stack) > target:
-                        top = stack.pop()
-                        index = len(stack)
-                        positions[top].pop()
-                        if special_at and special_at[-1] == index:
-                            special_at.pop()
-                        if boundary_at and boundary_at[-1] == index:
-                            boundary_at.pop()
-                        if top in _FORMATTING:
-                            dangling += 1
+                    popped = _pop_to(target, stack, positions, special_at, boundary_at)
+                    dangling += sum(1 for _, top in popped if top in _FORMATTING)
             while stack:
                 closed_by = _CLOSED_BY.get(stack[-1])
                 if closed_by is None or name not in closed_by[0] or (closed_by[1] and not positions.get(closed_by[1])):
                     break
-                top = stack.pop()
-                index = len(stack)
-                positions[top].pop()
-                if special_at and special_at[-1] == index:
-                    special_at.pop()
-                if boundary_at and boundary_at[-1] == index:
-                    boundary_at.pop()
+                _pop_to(len(stack) - 1, stack, positions, special_at, boundary_at)
             index = len(stack)
             stack.append(name)
             if (open_at := positions.get(name)) is None:
