@@ -29,6 +29,8 @@ SHARED = Path(os.environ.get("STORYSIFT_SHARED", REPO.parent / "shared")) / "dat
 
 def load_pages(limit: int | None) -> list[tuple[str, str]]:
     """(url, html) pairs from the dev sets, in a fixed order."""
+    from consumers.pipeline.decode import decode_bytes  # trafilatura-eval pages are bytes
+
     pages: list[tuple[str, str]] = []
     limit = limit or 10**9
     wcxb = SHARED / "extraction" / "wcxb-dev"
@@ -47,8 +49,6 @@ def load_pages(limit: int | None) -> list[tuple[str, str]]:
     for path in sorted((teval / "html").glob("*.html.gz")):
         page_id = path.name.split(".")[0]
         raw = gzip.decompress(path.read_bytes())
-        from consumers.pipeline.decode import decode_bytes
-
         html = decode_bytes(raw, None, None) or raw.decode("utf-8", "replace")
         pages.append((urls.get(page_id) or f"https://teval.example/{page_id}", html))
         if len(pages) >= limit:

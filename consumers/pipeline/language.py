@@ -14,6 +14,7 @@ Figures and the reasons for each rule: docs/tags.md (bench/tags.py measures them
 
 from __future__ import annotations
 
+import importlib
 from functools import cache
 
 from . import langcodes
@@ -64,10 +65,15 @@ def langdetect_engine():
     return engine
 
 
+def _engine(name: str | None):
+    """The named langdetect implementation (tests compare them), else the product's choice."""
+    return importlib.import_module(name) if name else langdetect_engine()
+
+
 @cache
 def _langdetect_factory(engine_name: str | None = None):
     """langdetect's profiles, loaded once per process, with a fixed seed (deterministic)."""
-    engine = __import__(engine_name) if engine_name else langdetect_engine()
+    engine = _engine(engine_name)
     factory = engine.detector_factory.DetectorFactory()
     factory.load_profile(engine.detector_factory.PROFILES_DIRECTORY)
     factory.set_seed(_LANGDETECT_SEED)
@@ -90,7 +96,7 @@ class LanguageTagger:
     def __init__(self, sample_chars: int = SAMPLE_CHARS, engine_name: str | None = None) -> None:
         self.sample_chars = sample_chars
         self._langdetect = _langdetect_factory(engine_name)
-        self._no_features = __import__(engine_name or langdetect_engine().__name__).lang_detect_exception.LangDetectException
+        self._no_features = _engine(engine_name).lang_detect_exception.LangDetectException
         self._py3langid = _py3langid()
         self._known_to_langdetect = langdetect_languages()
 
