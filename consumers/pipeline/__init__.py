@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from .assemble import assemble, story_or_rejection
+from .assemble import assemble, story_or_rejection, story_text
 from .classify import classify
 from .deadline import Deadline, DeadlineExceeded
 from .decode import decode_record
@@ -81,12 +81,12 @@ class Pipeline:
         timer.lap("classify")
         if (rejected := story_or_rejection(page, paragraphs)) is not None:
             return rejected
-        text = "\n\n".join(p.text for p in paragraphs if p.label.value == "story")
+        text = story_text(paragraphs)
         language = self.language.tag(text)
         timer.lap("language")
         topics = self.topics.tag(meta.title, text, language)
         timer.lap("topic")
-        article = assemble(page, meta, paragraphs, language, topics)
+        article = assemble(page, meta, paragraphs, text, language, topics)
         timer.lap("assemble")
         return article
 

@@ -30,9 +30,9 @@ def key_url(page: RawPage, meta: PageMeta) -> str:
     return page.url
 
 
-def assemble(page: RawPage, meta: PageMeta, paragraphs: list[Paragraph],
+def assemble(page: RawPage, meta: PageMeta, paragraphs: list[Paragraph], text: str,
              language: LanguageTag, topics: tuple[TopicTag, ...]) -> Article:
-    text = "\n\n".join(p.text for p in paragraphs if p.label is Label.STORY)
+    """`text` is `story_text(paragraphs)`, already computed for the taggers."""
     return Article(
         article_id=article_id(key_url(page, meta)),
         record_id=page.record_id,
@@ -43,3 +43,8 @@ def assemble(page: RawPage, meta: PageMeta, paragraphs: list[Paragraph],
         topics=topics,
         content_hash=content_hash(text),
     )
+
+
+def story_text(paragraphs: list[Paragraph]) -> str:
+    """The article text: story paragraphs joined by a blank line (also `Article.text`)."""
+    return "\n\n".join(p.text for p in paragraphs if p.label is Label.STORY)

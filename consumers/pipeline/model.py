@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 
 class Label(str, Enum):
@@ -144,11 +145,11 @@ class Article:
     topics: tuple[TopicTag, ...]
     content_hash: str
 
-    @property
+    @cached_property  # read by records, metrics and dedup: computed once per article
     def story(self) -> tuple[Paragraph, ...]:
         return tuple(p for p in self.paragraphs if p.label is Label.STORY)
 
-    @property
+    @cached_property
     def text(self) -> str:
         return "\n\n".join(p.text for p in self.story)
 
