@@ -26,8 +26,10 @@ import orjson
 from confluent_kafka import KafkaError, Message, Producer
 
 from .pipeline.ids import article_id
+from .broker_access import require_broker_access
+from .kafka_config import confluent_config
 from .settings import Settings
-from .streaming.topics import MAX_MESSAGE_BYTES, TopicSpec, ensure_topics, security_config
+from .streaming.topics import MAX_MESSAGE_BYTES, TopicSpec, ensure_topics
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -53,12 +55,11 @@ class ReplayResult:
 
 def producer_config(settings: Settings) -> dict:
     return {
-        "bootstrap.servers": settings.bootstrap_servers,
+        **confluent_config(settings),
         "partitioner": "murmur2_random",  # same partition per key as Java clients and aiokafka
         "enable.idempotence": True,
         "linger.ms": 20,
         "message.max.bytes": MAX_MESSAGE_BYTES,
-        **security_config(settings),
     }
 
 
@@ -203,6 +204,7 @@ def run_replay(settings: Settings, files: list[str], topic: str | None, base_url
     for path in paths:
         kind_of(path)  # fail early on an unsupported file
     target = topic or settings.raw_topic
+    require_broker_access(settings, "storysift replay")
     # Create the topic with the configured partitions rather than let the broker auto-create it.
     ensure_topics(settings, [TopicSpec(target, settings.partitions, settings.replication_factor,
                                        {"max.message.bytes": str(MAX_MESSAGE_BYTES)})])

@@ -14,18 +14,18 @@ from typing import TextIO
 import orjson
 from confluent_kafka import OFFSET_END, Consumer, KafkaError, TopicPartition
 
+from .broker_access import require_broker_access
+from .kafka_config import confluent_config
 from .settings import Settings
-from .streaming.topics import security_config
 
 _FIRST_WORDS = 18
 
 
 def consumer_for(settings: Settings) -> Consumer:
     return Consumer({
-        "bootstrap.servers": settings.bootstrap_servers,
+        **confluent_config(settings),
         "group.id": f"storysift-tail-{uuid.uuid4().hex[:8]}",  # never commits: offsets are assigned
         "enable.auto.commit": False,
-        **security_config(settings),
     })
 
 
@@ -65,6 +65,7 @@ def describe(topic: str, key: bytes | None, value: bytes | None) -> str:
 def run_tail(settings: Settings, since_ms: int | None = None, limit: int = 0, seconds: float = 0,
              out: TextIO = sys.stdout) -> int:
     """Print outcomes until Ctrl-C, or until `limit` records / `seconds` (when given)."""
+    require_broker_access(settings, "storysift tail")
     consumer = consumer_for(settings)
     topics = [settings.clean_topic, settings.rejections_topic, settings.dead_letter_topic]
     assign_since(consumer, topics, since_ms if since_ms is not None else int(time.time() * 1000))

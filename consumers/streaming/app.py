@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import faust
 from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 
+from ..kafka_config import faust_credentials
 from ..metrics import Metrics
 from ..pipeline import Pipeline
 from ..pipeline.model import Failed
@@ -131,10 +131,9 @@ def app_config(settings: Settings) -> dict[str, Any]:
         web_port=settings.web_port or 6066,
         web_host="127.0.0.1",
     )
-    if settings.sasl_username:
-        config["broker_credentials"] = faust.SASLCredentials(
-            username=settings.sasl_username, password=settings.sasl_password,
-            ssl_context=ssl.create_default_context(), mechanism="PLAIN")
+    credentials = faust_credentials(settings)  # None for PLAINTEXT (consumers/kafka_config.py)
+    if credentials is not None:
+        config["broker_credentials"] = credentials
     return config
 
 

@@ -21,8 +21,9 @@ from typing import Any, Protocol
 
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, TopicPartition
 
+from ..kafka_config import confluent_config
 from ..settings import Settings
-from .topics import admin_client, security_config
+from .topics import admin_client
 
 log = logging.getLogger(__name__)
 
@@ -186,8 +187,7 @@ class KafkaOffsetSource:
 
     def _reader(self) -> Consumer:
         if self._consumer is None:
-            self._consumer = Consumer({"bootstrap.servers": self.settings.bootstrap_servers,
+            self._consumer = Consumer({**confluent_config(self.settings),
                                        "group.id": f"{self.settings.consumer_group}-gap-reader",
-                                       "enable.auto.commit": False, "enable.partition.eof": False,
-                                       **security_config(self.settings)})
+                                       "enable.auto.commit": False, "enable.partition.eof": False})
         return self._consumer

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from ..kafka_config import confluent_config
 from ..settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,15 +58,7 @@ def compacted_spec(settings: Settings, name: str) -> TopicSpec:
 
 
 def admin_client(settings: Settings) -> AdminClient:
-    return AdminClient({"bootstrap.servers": settings.bootstrap_servers, **security_config(settings)})
-
-
-def security_config(settings: Settings) -> dict[str, str]:
-    """SASL/PLAIN over TLS when credentials are configured; nothing otherwise."""
-    if not settings.sasl_username:
-        return {}
-    return {"security.protocol": "SASL_SSL", "sasl.mechanisms": "PLAIN",
-            "sasl.username": settings.sasl_username, "sasl.password": settings.sasl_password}
+    return AdminClient(confluent_config(settings))
 
 
 def ensure_topics(settings: Settings, specs: list[TopicSpec], admin: AdminClient | None = None,

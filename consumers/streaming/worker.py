@@ -6,6 +6,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
+from ..broker_access import require_broker_access
 from ..gc_policy import tune_for_pipeline
 from ..metrics import Metrics
 from ..settings import Settings
@@ -44,6 +45,8 @@ def match_raw_partitions(settings: Settings) -> Settings:
 def run_worker(settings: Settings, loglevel: str = "INFO") -> None:
     import faust
 
+    # Wrong credentials or TLS setup: one clear line and exit 78, not a retry loop in the log.
+    require_broker_access(settings, "storysift worker")
     ensure_topics(settings, topic_specs(settings))
     settings = match_raw_partitions(settings)
     metrics = Metrics()

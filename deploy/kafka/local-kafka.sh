@@ -18,6 +18,19 @@
 #   KAFKA_OPTS             extra JVM options
 #   KAFKA_START_TIMEOUT    seconds to wait for the broker to serve (default 60)
 #   KAFKA_STOP_TIMEOUT     seconds between SIGTERM and SIGKILL (default 30)
+#
+# Secured listeners (optional, beside the PLAINTEXT one, all on 127.0.0.1; see README.md):
+#   KAFKA_SASL_PORT        SASL_PLAINTEXT listener, SCRAM-SHA-512 and SCRAM-SHA-256
+#   KAFKA_SASL_SSL_PORT    SASL_SSL listener (TLS), SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN
+#   KAFKA_SSL_PORT         SSL listener that requires a client certificate (mutual TLS)
+#   KAFKA_SCRAM_USER       the one SASL user (default storysift)
+#   KAFKA_SCRAM_PASSWORD   its password, or KAFKA_SCRAM_PASSWORD_FILE: a file holding it. Never an
+#                          argument: Kafka's tools read it from a private @argfile. Letters,
+#                          digits and . _ ~ + - only (Kafka's [name=..,password=..] syntax).
+# The user is created when storage is formatted (`kafka-storage format --add-scram`), or through
+# the admin API after start for a data dir formatted earlier or when the password changed.
+# A throwaway CA, a server certificate (127.0.0.1, localhost) and a client certificate are made
+# with openssl in <data>/tls/ the first time a TLS port is asked for; `start` prints the paths.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,6 +58,12 @@ HEAP=${KAFKA_HEAP:-512m}
 START_TIMEOUT=${KAFKA_START_TIMEOUT:-60}
 STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-30}
 MVN=${MVN:-mvn}
+SASL_PORT=${KAFKA_SASL_PORT:-}
+SASL_SSL_PORT=${KAFKA_SASL_SSL_PORT:-}
+SSL_PORT=${KAFKA_SSL_PORT:-}
+SCRAM_USER=${KAFKA_SCRAM_USER:-storysift}
+TLS_DIR="$DATA_DIR/tls"
+SCRAM_MARKER="$DATA_DIR/scram-user.sha256"
 
 say() { echo "kafka: $*"; }
 die() { echo "kafka: $*" >&2; exit 1; }
@@ -142,20 +161,189 @@ lock() {
   flock -w 120 9 || die "another local-kafka.sh holds $DATA_DIR/.lock"
 }
 
+# --- secured listeners (KAFKA_SASL_PORT, KAFKA_SASL_SSL_PORT, KAFKA_SSL_PORT) -------------
+
+listener_port() {
+  case "$1" in
+    SASL_PLAINTEXT) echo "$SASL_PORT" ;;
+    SASL_SSL) echo "$SASL_SSL_PORT" ;;
+    SSL) echo "$SSL_PORT" ;;
+  esac
+}
+
+wants_sasl() { [ -n "$SASL_PORT$SASL_SSL_PORT" ]; }
+wants_tls() { [ -n "$SASL_SSL_PORT$SSL_PORT" ]; }
+
+# The SCRAM password from KAFKA_SCRAM_PASSWORD or the first line of KAFKA_SCRAM_PASSWORD_FILE.
+scram_password() {
+  if [ -n "${KAFKA_SCRAM_PASSWORD_FILE:-}" ]; then
+    head -n1 "$KAFKA_SCRAM_PASSWORD_FILE"
+  else
+    echo "${KAFKA_SCRAM_PASSWORD:-}"
+  fi
+}
+
+check_security_env() {
+  local name port password
+  for name in SASL_PLAINTEXT SASL_SSL SSL; do
+    port=$(listener_port "$name")
+    [ -z "$port" ] && continue
+    [[ "$port" =~ ^[0-9]+$ ]] || die "the $name port must be a number, got '$port'"
+    if [ "$port" = "$PORT" ] || [ "$port" = "$CONTROLLER_PORT" ]; then
+      die "the $name port $port is KAFKA_PORT or KAFKA_CONTROLLER_PORT already"
+    fi
+  done
+  wants_sasl || return 0
+  [[ "$SCRAM_USER" =~ ^[A-Za-z0-9._-]+$ ]] || die "KAFKA_SCRAM_USER: letters, digits and . _ - only"
+  if [ -n "${KAFKA_SCRAM_PASSWORD_FILE:-}" ]; then
+    [ -z "${KAFKA_SCRAM_PASSWORD:-}" ] || die "set KAFKA_SCRAM_PASSWORD or KAFKA_SCRAM_PASSWORD_FILE, not both"
+    [ -r "$KAFKA_SCRAM_PASSWORD_FILE" ] || die "KAFKA_SCRAM_PASSWORD_FILE: cannot read $KAFKA_SCRAM_PASSWORD_FILE"
+  fi
+  password=$(scram_password)
+  [ -n "$password" ] || die "a SASL port is set: give the password in KAFKA_SCRAM_PASSWORD or KAFKA_SCRAM_PASSWORD_FILE"
+  [[ "$password" =~ ^[A-Za-z0-9._~+-]+$ ]] || die "the SCRAM password may hold letters, digits and . _ ~ + - only"
+  if wants_tls; then command -v openssl >/dev/null 2>&1 || die "openssl not found: needed for the TLS listeners"; fi
+}
+
+# A throwaway CA, a server certificate for 127.0.0.1/localhost and a client certificate, made once
+# (again when one expires within a day). Kafka reads PEM: the server key and chain in one file.
+make_tls_material() {
+  wants_tls || return 0
+  if [ -f "$TLS_DIR/server.pem" ] && [ -f "$TLS_DIR/client.key" ] \
+     && openssl x509 -checkend 86400 -noout -in "$TLS_DIR/server.crt" >/dev/null 2>&1; then
+    return 0
+  fi
+  say "making a throwaway CA and certificates in $TLS_DIR"
+  rm -rf "$TLS_DIR"
+  mkdir -p "$TLS_DIR"
+  (
+    set -e
+    cd "$TLS_DIR"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 365 \
+      -subj "/CN=storysift local test CA" >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost" >/dev/null 2>&1
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.crt -days 365 \
+      -extfile server.ext >/dev/null 2>&1
+    openssl pkcs8 -topk8 -nocrypt -in server.key -out server.p8 >/dev/null 2>&1
+    cat server.p8 server.crt ca.pem >server.pem
+    openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj "/CN=$SCRAM_USER" >/dev/null 2>&1
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.crt -days 365 \
+      -extfile client.ext >/dev/null 2>&1
+    rm -f server.csr client.csr server.ext client.ext server.p8 server.key
+    chmod 644 ca.pem client.crt server.crt
+  ) || die "openssl failed to make the test certificates in $TLS_DIR"
+}
+
+security_config() {
+  local mechanisms="SCRAM-SHA-512,SCRAM-SHA-256"
+  local scram="org.apache.kafka.common.security.scram.ScramLoginModule required;"
+  if wants_sasl; then
+    echo
+    echo "# SASL: SCRAM users live in the cluster metadata (made by local-kafka.sh); PLAIN only over TLS."
+    echo "sasl.enabled.mechanisms=$mechanisms"
+  fi
+  if [ -n "$SASL_PORT" ]; then
+    echo "listener.name.sasl_plaintext.sasl.enabled.mechanisms=$mechanisms"
+    echo "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=$scram"
+    echo "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=$scram"
+  fi
+  if [ -n "$SASL_SSL_PORT" ]; then
+    echo "listener.name.sasl_ssl.sasl.enabled.mechanisms=$mechanisms,PLAIN"
+    echo "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=$scram"
+    echo "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=$scram"
+    echo "listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SCRAM_USER=\"$(scram_password)\";"
+  fi
+  if wants_tls; then
+    echo
+    echo "# TLS with the throwaway CA in $TLS_DIR (PEM keystore and truststore)."
+    echo "ssl.keystore.type=PEM"
+    echo "ssl.keystore.location=$TLS_DIR/server.pem"
+    echo "ssl.truststore.type=PEM"
+    echo "ssl.truststore.location=$TLS_DIR/ca.pem"
+  fi
+  if [ -n "$SSL_PORT" ]; then
+    echo "listener.name.ssl.ssl.client.auth=required"
+  fi
+}
+
+# Runs a Kafka tool whose arguments hold the password through a private @argfile: the JVM
+# reads it, so no process list ever shows the password.
+java_with_secret_args() {
+  local argfile out rc=0
+  argfile=$(umask 077; mktemp "$DATA_DIR/.args.XXXXXX")
+  printf '%s\n' "$@" >"$argfile"
+  out=$("$(java_bin)" -cp "$LIB_DIR/*" "@$argfile" 2>&1) || rc=$?
+  rm -f "$argfile"
+  [ "$rc" = 0 ] || echo "$out" >&2
+  return "$rc"
+}
+
+# One credential per SCRAM mechanism, in Kafka's bracket syntax; $1 is "name=USER," at format time.
+scram_specs() {
+  local password mechanism
+  password=$(scram_password)
+  for mechanism in SCRAM-SHA-512 SCRAM-SHA-256; do
+    echo "$mechanism=[$1password=$password]"
+  done
+}
+
+scram_fingerprint() { printf '%s:%s' "$SCRAM_USER" "$(scram_password)" | sha256sum | cut -d' ' -f1; }
+
+remember_scram_user() { ( umask 077; scram_fingerprint >"$SCRAM_MARKER" ); }
+
+# After start: a data dir formatted without this user (or with another password) gets it now.
+ensure_scram_user() {
+  wants_sasl || return 0
+  if [ -f "$SCRAM_MARKER" ] && [ "$(cat "$SCRAM_MARKER")" = "$(scram_fingerprint)" ]; then
+    return 0
+  fi
+  java_with_secret_args kafka.admin.ConfigCommand --bootstrap-server "$HOST:$PORT" --alter \
+    --entity-type users --entity-name "$SCRAM_USER" --add-config "$(scram_specs "" | paste -sd, -)" >/dev/null \
+    || die "could not create the SCRAM user $SCRAM_USER through the admin API"
+  remember_scram_user
+  say "SCRAM user $SCRAM_USER set through the admin API"
+}
+
+show_security() {
+  [ -z "$SASL_PORT" ] || say "SASL_PLAINTEXT (SCRAM-SHA-512/256) on $HOST:$SASL_PORT, user $SCRAM_USER"
+  [ -z "$SASL_SSL_PORT" ] || say "SASL_SSL (SCRAM-SHA-512/256, PLAIN) on $HOST:$SASL_SSL_PORT, user $SCRAM_USER"
+  [ -z "$SSL_PORT" ] || say "SSL, client certificate required, on $HOST:$SSL_PORT"
+  if wants_tls; then
+    say "CA $TLS_DIR/ca.pem; client certificate $TLS_DIR/client.crt, key $TLS_DIR/client.key"
+  fi
+  local name port
+  for name in SASL_PLAINTEXT SASL_SSL SSL; do
+    port=$(listener_port "$name")
+    if [ -n "$port" ] && ! port_open "$port"; then
+      say "warning: nothing answers on the $name port $port: this broker was started without it ('$0 stop' first)"
+    fi
+  done
+}
+
 # --- configuration ---------------------------------------------------------------------
 
 write_config() {
   mkdir -p "$KRAFT_DIR" "$LOG_DIR"
+  local listeners="PLAINTEXT://$HOST:$PORT" name port
+  for name in SASL_PLAINTEXT SASL_SSL SSL; do
+    port=$(listener_port "$name")
+    [ -z "$port" ] || listeners="$listeners,$name://$HOST:$port"
+  done
+  # 600: with a SASL_SSL port, the PLAIN login module below names the user's password.
+  ( umask 077; : >"$PROPS" ); chmod 600 "$PROPS"
   cat >"$PROPS" <<EOF
 # Written by deploy/kafka/local-kafka.sh on every start: edit the script, not this file.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
+listeners=$listeners,CONTROLLER://$HOST:$CONTROLLER_PORT
+advertised.listeners=$listeners
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
 log.dirs=$KRAFT_DIR
 
 # One node: every internal topic with replication factor 1 and min ISR 1.
@@ -193,6 +381,7 @@ num.network.threads=2
 num.io.threads=4
 num.recovery.threads.per.data.dir=1
 EOF
+  security_config >>"$PROPS"
 
   cat >"$LOG4J_CONF" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
@@ -231,6 +420,15 @@ format_storage() {
     kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)
   [ -n "$cluster_id" ] || die "StorageTool random-uuid gave no id"
   say "formatting KRaft storage in $KRAFT_DIR (cluster id $cluster_id)"
+  if wants_sasl; then
+    local spec args=()
+    while read -r spec; do args+=(--add-scram "$spec"); done < <(scram_specs "name=$SCRAM_USER,")
+    java_with_secret_args kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" "${args[@]}" >/dev/null \
+      || die "storage format failed"
+    remember_scram_user
+    say "SCRAM user $SCRAM_USER added at format time"
+    return 0
+  fi
   if ! out=$("$java" -cp "$LIB_DIR/*" \
       kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" 2>&1); then
     echo "$out" >&2
@@ -265,6 +463,7 @@ wait_until_serving() {
 
 cmd_start() {
   [ "$PORT" != "$CONTROLLER_PORT" ] || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ"
+  check_security_env
   lock
   local pid t0 from
   t0=$(date +%s%N)
@@ -272,10 +471,14 @@ cmd_start() {
     if port_open; then
       say "already running (pid $pid) on $HOST:$PORT"
       say "log: $LOG_FILE"
+      ensure_scram_user
+      show_security
       return 0
     fi
     say "pid $pid is alive but not serving yet: waiting"
     wait_until_serving "$pid" 0 "$t0"
+    ensure_scram_user
+    show_security
     return 0
   fi
   rm -f "$PID_FILE"
@@ -288,6 +491,7 @@ cmd_start() {
   fi
   check_java
   fetch
+  make_tls_material
   write_config
   format_storage
   from=$(log_size)
@@ -309,6 +513,8 @@ cmd_start() {
   pid=$(cat "$PID_FILE" 2>/dev/null || echo "$launcher")
   say "starting Kafka $KAFKA_VERSION (pid $pid, heap $HEAP, data $DATA_DIR)"
   wait_until_serving "$pid" "$from" "$t0"
+  ensure_scram_user
+  show_security
 }
 
 cmd_stop() {
@@ -356,7 +562,7 @@ cmd_status() {
 cmd_reset() {
   cmd_stop
   # Remove only what this script creates, never the directory blindly.
-  rm -rf "$KRAFT_DIR" "$LOG_DIR" "$PROPS" "$LOG4J_CONF" "$PID_FILE" "$DATA_DIR/.lock"
+  rm -rf "$KRAFT_DIR" "$LOG_DIR" "$PROPS" "$LOG4J_CONF" "$PID_FILE" "$DATA_DIR/.lock" "$TLS_DIR" "$SCRAM_MARKER"
   rmdir "$DATA_DIR" 2>/dev/null || true
   say "wiped $DATA_DIR"
 }
