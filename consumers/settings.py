@@ -9,9 +9,11 @@ checked when the object is built, so a worker refuses a wrong configuration at s
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field, fields
 from enum import Enum, StrEnum
 from pathlib import Path
+from typing import TextIO
 
 from .pipeline.model import Limits
 
@@ -123,6 +125,17 @@ class Settings:
             if raw is not None:
                 limit_values[f.name] = _convert(raw, type(getattr(Limits(), f.name)), _PREFIX + f.name.upper())
         return cls(limits=Limits(**limit_values), **values)
+
+
+def settings_or_exit(command: str = "storysift", environ: dict[str, str] | None = None,
+                     out: TextIO | None = None) -> Settings:
+    """Settings.from_env for entry points: a wrong setting is one line on stderr and exit 78,
+    not a traceback (and a supervisor can tell it from a crash)."""
+    try:
+        return Settings.from_env(environ)
+    except SettingsError as error:
+        print(f"{command}: configuration error: {error}", file=out or sys.stderr, flush=True)
+        raise SystemExit(EXIT_CONFIG) from None
 
 
 def env_name(field_name: str) -> str:

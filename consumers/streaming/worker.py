@@ -9,6 +9,7 @@ from typing import Any
 from ..broker_access import require_broker_access
 from ..gc_policy import tune_for_pipeline
 from ..metrics import Metrics
+from ..redaction import install_secret_redaction
 from ..settings import Settings
 from .app import create_app
 from .gaps import KafkaOffsetSource, OffsetGuard
@@ -45,6 +46,7 @@ def match_raw_partitions(settings: Settings) -> Settings:
 def run_worker(settings: Settings, loglevel: str = "INFO") -> None:
     import faust
 
+    install_secret_redaction(settings)  # libraries may log a password (aiokafka at DEBUG, SASL PLAIN)
     # Wrong credentials or TLS setup: one clear line and exit 78, not a retry loop in the log.
     require_broker_access(settings, "storysift worker")
     ensure_topics(settings, topic_specs(settings))

@@ -2,8 +2,10 @@
 deploy/kafka/local-kafka.sh with its SASL_PLAINTEXT (SCRAM), SASL_SSL (SCRAM, PLAIN) and SSL
 (client certificate required) listeners beside the PLAINTEXT one.
 
-- a `storysift worker` with the right SCRAM credentials (password from a file) processes pages
-  end to end, and its password shows nowhere: not in its log, not on /metrics, not in outputs;
+- a `storysift worker` with the right credentials (password from a file) processes pages end to
+  end, with SCRAM-SHA-512, and with PLAIN over TLS at DEBUG level (where aiokafka logs the login
+  request that holds the password); the password shows nowhere: not in its log, not on /metrics,
+  not in outputs;
 - with a wrong password it stops within seconds with one clear line and exit code 78, instead
   of retrying in a loop that floods the log;
 - both client libraries (confluent-kafka and Faust's aiokafka) connect with every mechanism over
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import os
 import subprocess
 import sys
@@ -30,6 +33,7 @@ from aiokafka.errors import KafkaConnectionError
 
 from consumers.broker_access import BrokerAccessDenied, Refusal, check_broker_access, require_broker_access
 from consumers.kafka_config import aiokafka_security
+from consumers.redaction import SecretRedaction, secrets_of
 from consumers.settings import EXIT_CONFIG, SecurityProtocol, Settings
 from kafka_helpers import OutcomeReader, broker_reachable, create_topics, free_port, produce, settings_env, \
     unique_settings
@@ -90,7 +94,8 @@ def secure_broker(tmp_path_factory):
                        timeout=120)
 
 
-def start_worker(settings: Settings, log_path: Path, password_file: Path | None = None) -> subprocess.Popen:
+def start_worker(settings: Settings, log_path: Path, password_file: Path | None = None,
+                 loglevel: str = "INFO") -> subprocess.Popen:
     """`storysift worker` with the settings in STORYSIFT_* variables; the password from a file
     when one is given (the way a mounted secret arrives)."""
     env = settings_env(settings)
@@ -98,7 +103,7 @@ def start_worker(settings: Settings, log_path: Path, password_file: Path | None 
         env.pop("STORYSIFT_SASL_PASSWORD")
         env["STORYSIFT_SASL_PASSWORD_FILE"] = str(password_file)
     with open(log_path, "ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "consumers.cli", "worker", "--loglevel", "INFO"], env=env,
+        return subprocess.Popen([sys.executable, "-m", "consumers.cli", "worker", "--loglevel", loglevel], env=env,
                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
 
@@ -123,14 +128,24 @@ def plaintext_view(settings: Settings, broker: SecureBroker) -> Settings:
                    sasl_username="", sasl_password="", ssl_ca_file="")
 
 
-def test_worker_with_scram_credentials_processes_pages_and_never_shows_the_password(secure_broker, tmp_path):
-    settings = secure_broker.settings(tmp_path, secure_broker.sasl, **secure_broker.scram(secure_broker.sasl))
+WORKER_SETUPS = {
+    "SCRAM-SHA-512": ("sasl", {}, "INFO"),
+    "PLAIN over TLS, DEBUG log": ("sasl_ssl", {"sasl_mechanism": "PLAIN"}, "DEBUG"),
+}
+
+
+@pytest.mark.parametrize("setup", list(WORKER_SETUPS))
+def test_worker_with_the_right_credentials_processes_pages_and_never_shows_the_password(secure_broker, tmp_path,
+                                                                                         setup):
+    listener, overrides, loglevel = WORKER_SETUPS[setup]
+    bootstrap = getattr(secure_broker, listener)
+    settings = secure_broker.settings(tmp_path, bootstrap, **secure_broker.scram(bootstrap, **overrides))
     create_topics(settings)  # through SASL: the admin client logs in too
     run = settings.consumer_group
     produced = produce(settings, [article_page(run, i) for i in range(PAGES)] + [b"{not json"])
     reader = OutcomeReader(plaintext_view(settings, secure_broker))
     log_path = tmp_path / "worker.log"
-    worker = start_worker(settings, log_path, password_file=secure_broker.password_file)
+    worker = start_worker(settings, log_path, password_file=secure_broker.password_file, loglevel=loglevel)
     try:
         done = reader.wait_until(lambda r: len(r.sources()) >= len(produced) or worker.poll() is not None,
                                  timeout=120)
@@ -150,6 +165,8 @@ def test_worker_with_scram_credentials_processes_pages_and_never_shows_the_passw
     password = secure_broker.password
     log_text = log_path.read_text(errors="replace")
     assert password not in log_text
+    if loglevel == "DEBUG":  # the request that held it was logged, masked
+        assert "SaslAuthenticateRequest" in log_text and "[redacted]" in log_text
     assert password not in metrics and "storysift_pages_consumed_total" in metrics
     assert not [line for line in metrics.splitlines() if not line.startswith("#") and
                 any(word in line.lower() for word in ("sasl", "password", "ssl_", USER))]
@@ -267,3 +284,16 @@ def test_hostname_check_can_be_switched_off_for_addresses_the_certificate_does_n
 
 def test_the_plaintext_listener_still_serves(secure_broker):
     assert broker_reachable(secure_broker.plaintext)
+
+
+def test_aiokafka_debug_logs_hold_a_plain_password_unless_redacted(secure_broker, tmp_path, caplog):
+    """Why the worker installs SecretRedaction: without it the password is in the log."""
+    settings = secure_broker.settings(tmp_path, secure_broker.sasl_ssl,
+                                      **secure_broker.scram(secure_broker.sasl_ssl, sasl_mechanism="PLAIN"))
+    caplog.set_level(logging.DEBUG, logger="aiokafka")
+    assert aiokafka_connects(settings)
+    assert secure_broker.password in caplog.text
+    caplog.clear()
+    with SecretRedaction(secrets_of(settings)):
+        assert aiokafka_connects(settings)
+    assert "SaslAuthenticateRequest" in caplog.text and secure_broker.password not in caplog.text

@@ -3,12 +3,13 @@ never shown (repr, error messages)."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import fields
 
 import pytest
 
-from consumers.settings import (SECRET_FIELDS, SaslMechanism, SecurityProtocol, Settings, SettingsError,
-                                env_name)
+from consumers.settings import (EXIT_CONFIG, SECRET_FIELDS, SaslMechanism, SecurityProtocol, Settings,
+                                SettingsError, env_name, settings_or_exit)
 
 SECRET = "hunter2-never-shown"
 
@@ -134,3 +135,15 @@ def test_risky_but_allowed_choices_are_warned_about():
     no_hostname = Settings(security_protocol="SSL", ssl_check_hostname=False)
     assert any("STORYSIFT_SSL_CHECK_HOSTNAME=false" in w for w in no_hostname.security_warnings())
     assert Settings.from_env(sasl_env()).security_warnings() == []
+
+
+def test_entry_points_get_one_line_and_exit_78_instead_of_a_traceback():
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as stopped:
+        settings_or_exit("storysift worker", {"STORYSIFT_SECURITY_PROTOCOL": "SASL_SSL",
+                                              "STORYSIFT_SASL_PASSWORD": SECRET}, out=out)
+    assert stopped.value.code == EXIT_CONFIG
+    [line] = out.getvalue().splitlines()
+    assert line == "storysift worker: configuration error: STORYSIFT_SECURITY_PROTOCOL=SASL_SSL needs " \
+                   "STORYSIFT_SASL_USERNAME"
+    assert settings_or_exit(environ={}) == Settings()
