@@ -270,14 +270,16 @@ security_config() {
 }
 
 # Runs a Kafka tool whose arguments hold the password through a private @argfile: the JVM
-# reads it, so no process list ever shows the password.
+# reads it, so no process list ever shows the password. The tools echo their arguments on
+# failure: the password is masked in what is shown.
 java_with_secret_args() {
-  local argfile out rc=0
+  local argfile out rc=0 password
+  password=$(scram_password)
   argfile=$(umask 077; mktemp "$DATA_DIR/.args.XXXXXX")
   printf '%s\n' "$@" >"$argfile"
   out=$("$(java_bin)" -cp "$LIB_DIR/*" "@$argfile" 2>&1) || rc=$?
   rm -f "$argfile"
-  [ "$rc" = 0 ] || echo "$out" >&2
+  [ "$rc" = 0 ] || echo "${out//"$password"/[redacted]}" >&2
   return "$rc"
 }
 
@@ -300,9 +302,13 @@ ensure_scram_user() {
   if [ -f "$SCRAM_MARKER" ] && [ "$(cat "$SCRAM_MARKER")" = "$(scram_fingerprint)" ]; then
     return 0
   fi
-  java_with_secret_args kafka.admin.ConfigCommand --bootstrap-server "$HOST:$PORT" --alter \
-    --entity-type users --entity-name "$SCRAM_USER" --add-config "$(scram_specs "" | paste -sd, -)" >/dev/null \
-    || die "could not create the SCRAM user $SCRAM_USER through the admin API"
+  local spec
+  # One mechanism per request: Kafka 4.1 refuses to alter one user's credentials twice in one.
+  while read -r spec; do
+    java_with_secret_args kafka.admin.ConfigCommand --bootstrap-server "$HOST:$PORT" --alter \
+      --entity-type users --entity-name "$SCRAM_USER" --add-config "$spec" >/dev/null \
+      || die "could not set the SCRAM user $SCRAM_USER through the admin API"
+  done < <(scram_specs "")
   remember_scram_user
   say "SCRAM user $SCRAM_USER set through the admin API"
 }
@@ -311,7 +317,7 @@ show_security() {
   [ -z "$SASL_PORT" ] || say "SASL_PLAINTEXT (SCRAM-SHA-512/256) on $HOST:$SASL_PORT, user $SCRAM_USER"
   [ -z "$SASL_SSL_PORT" ] || say "SASL_SSL (SCRAM-SHA-512/256, PLAIN) on $HOST:$SASL_SSL_PORT, user $SCRAM_USER"
   [ -z "$SSL_PORT" ] || say "SSL, client certificate required, on $HOST:$SSL_PORT"
-  if wants_tls; then
+  if wants_tls && [ -f "$TLS_DIR/ca.pem" ]; then
     say "CA $TLS_DIR/ca.pem; client certificate $TLS_DIR/client.crt, key $TLS_DIR/client.key"
   fi
   local name port
