@@ -16,7 +16,6 @@ deploy/kafka/local-kafka.sh with its SASL_PLAINTEXT (SCRAM), SASL_SSL (SCRAM, PL
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import os
 import subprocess
@@ -31,10 +30,12 @@ import pytest
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaConnectionError
 
-from consumers.broker_access import BrokerAccessDenied, Refusal, check_broker_access, require_broker_access
+from consumers.broker_access import BrokerAccessDenied, Refusal, check_broker_access
 from consumers.kafka_config import aiokafka_security
 from consumers.redaction import SecretRedaction, secrets_of
+from consumers.replay import run_replay
 from consumers.settings import EXIT_CONFIG, SecurityProtocol, Settings
+from consumers.tail import run_tail
 from kafka_helpers import OutcomeReader, broker_reachable, create_topics, free_port, produce, settings_env, \
     unique_settings
 from page_factory import article_page, story_sentence
@@ -196,15 +197,22 @@ def test_worker_with_a_wrong_password_stops_fast_with_one_clear_line(secure_brok
     assert wrong not in "\n".join(lines) and secure_broker.password not in "\n".join(lines)
 
 
-def test_replay_with_a_wrong_password_exits_78_with_one_line(secure_broker, tmp_path):
+@pytest.mark.parametrize("command", ["replay", "tail"])
+def test_replay_and_tail_with_a_wrong_password_exit_78_with_one_line(secure_broker, tmp_path, capsys, command):
     settings = secure_broker.settings(tmp_path, secure_broker.sasl,
                                       **secure_broker.scram(secure_broker.sasl, sasl_password="not-it"))
-    out = io.StringIO()
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>never sent</p></body></html>")
     with pytest.raises(SystemExit) as stopped:
-        require_broker_access(settings, "storysift replay", out=out)
+        if command == "replay":
+            run_replay(settings, [str(page)], None, "https://example.com", progress=False)
+        else:
+            run_tail(settings, seconds=5)
     assert stopped.value.code == EXIT_CONFIG
-    assert out.getvalue().count("\n") == 1 and "refused SCRAM-SHA-512 login" in out.getvalue()
-    assert "not-it" not in out.getvalue()
+    stderr = capsys.readouterr().err
+    [line] = stderr.splitlines()
+    assert line.startswith(f"storysift {command}: cannot use Kafka") and "refused SCRAM-SHA-512 login" in line
+    assert "not-it" not in stderr
 
 
 def aiokafka_connects(settings: Settings) -> bool:
