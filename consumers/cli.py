@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from .settings import Settings
+from .settings import settings_or_exit
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, _rest = parser.parse_known_args(argv)
-    settings = Settings.from_env()
+    settings = settings_or_exit(f"storysift {args.command}")
     if args.command == "clean":
         from .offline import run_clean
 
@@ -55,9 +55,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_replay(settings, args.files, args.topic, args.base_url, progress=not args.quiet)
     if args.command == "topics":
+        from .broker_access import require_broker_access
         from .streaming.topics import ensure_topics, topic_specs
 
         logging.basicConfig(level=logging.WARNING)
+        require_broker_access(settings, "storysift topics")
         for name, state in ensure_topics(settings, topic_specs(settings)).items():
             print(f"{name}: {state} ({settings.partitions} partitions)")
         return 0

@@ -63,6 +63,12 @@ def topic_label(code: str) -> str:
     return code if code in KNOWN_TOPICS else OTHER
 
 
+def error_label(error: BaseException) -> str:
+    """The exception's class name (of its cause when wrapped): a small, bounded set in practice."""
+    name = type(error.__cause__ or error).__name__
+    return name if name.isidentifier() and len(name) <= 64 else OTHER
+
+
 class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None, namespace: str = "storysift",
                  process_metrics: bool = True, clock: Callable[[], float] = time.time) -> None:
@@ -97,6 +103,12 @@ class Metrics:
         self.topics = Counter("articles_by_topic_total",
                               "Topic tags of published articles (IPTC top level, other, or none)",
                               ["iptc_topic"], namespace=ns, registry=reg)
+        self.publish_failures = Counter("publish_failures_total",
+                                        "Records whose publish attempt failed and is retried, by error type",
+                                        ["error"], namespace=ns, registry=reg)
+        self.publish_unacknowledged = Gauge("publish_unacknowledged_records",
+                                            "Records of the current batch still unacknowledged after a failed attempt",
+                                            namespace=ns, registry=reg)
         self.build = Info("build", "Build and version", namespace=ns, registry=reg)
         self.build.info(build_info())
         self.ready = Gauge("worker_ready", "1 when the consumer is assigned and the broker reachable",
@@ -160,6 +172,12 @@ class Metrics:
         labels = {topic_label(t.code) for t in article.topics} or {NO_TOPIC}
         for label in labels:
             self.topics.labels(label).inc()
+
+    def publish_failed(self, error: BaseException, records: int) -> None:
+        self.publish_failures.labels(error_label(error)).inc(records)
+
+    def publish_pending(self, records: int) -> None:
+        self.publish_unacknowledged.set(records)
 
     def set_lag(self, topic: str, partition: int, lag: int) -> None:
         self._partitions.lag(topic, partition, lag)

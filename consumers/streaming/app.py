@@ -57,7 +57,7 @@ def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pip
     )
     dedup = Deduplicator(TableStore(table), settings.dedup_ttl_seconds)
     processor = BatchProcessor(settings, pipeline or Pipeline(settings.limits), dedup,
-                               publisher or faust_publisher(app, settings), metrics, offset_guard)
+                               publisher or faust_publisher(app, settings, metrics), metrics, offset_guard)
     raw_topic = app.topic(settings.raw_topic, key_type=bytes, value_type=bytes,
                           key_serializer="raw", value_serializer="raw")
 
@@ -124,6 +124,8 @@ def app_config(settings: Settings) -> dict[str, Any]:
         broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 3),
         producer_max_request_size=MAX_MESSAGE_BYTES,
         producer_acks=-1,
+        # aiokafka's own bound per send (Faust's default is 20 minutes); publish.py bounds it too.
+        producer_request_timeout=settings.publish_timeout_seconds,
         # Back-pressure: Faust's default buffer (4096 records) holds about 1 GB of crawled pages
         # (230 KB on average); a few batches ahead is all the agent needs.
         stream_buffer_maxsize=max(4 * settings.batch_size, 64),
@@ -142,7 +144,7 @@ def purge_interval(ttl_seconds: float) -> float:
     return min(max(ttl_seconds / 10, 60.0), 3600.0)
 
 
-def faust_publisher(app: faust.App, settings: Settings) -> AckingPublisher:
+def faust_publisher(app: faust.App, settings: Settings, metrics: Metrics) -> AckingPublisher:
     known_topics = {settings.clean_topic, settings.rejections_topic, settings.dead_letter_topic}
 
     async def send(record: OutgoingRecord) -> Any:
@@ -162,4 +164,5 @@ def faust_publisher(app: faust.App, settings: Settings) -> AckingPublisher:
         cause = error.__cause__ or error
         return isinstance(cause, (MessageSizeTooLargeError, RecordTooLargeError))
 
-    return AckingPublisher(send, stub, is_permanent)
+    return AckingPublisher(send, stub, is_permanent, attempt_seconds=settings.publish_timeout_seconds,
+                           observer=metrics)

@@ -68,8 +68,16 @@ class BatchProcessor:
 
     async def handle(self, events: Sequence[Any]) -> list[Processed]:
         """Process and publish a batch; returns only once every output is acknowledged."""
-        if self.guard is not None:  # blocking lookups and reads: off the event loop
-            events = await asyncio.to_thread(self.guard.complete, events)
+        if self.guard is None:
+            return await self._handle(events)
+        self.guard.hold()
+        try:
+            # blocking lookups and reads: off the event loop
+            return await self._handle(await asyncio.to_thread(self.guard.complete, events))
+        finally:
+            self.guard.release()
+
+    async def _handle(self, events: Sequence[Any]) -> list[Processed]:
         processed = []
         for event in events:
             processed.append(self.process_one(event.value, source_of(event.message)))

@@ -5,6 +5,10 @@ that is the whole at-least-once guarantee. `publish` therefore never gives up on
 failed send is retried with backoff for as long as it takes (the stream stalls and consumer lag
 grows, which is what ops should see), except for records the broker can never accept (too
 large), which are replaced by a small dead letter saying so.
+
+Each attempt is bounded in time (`attempt_seconds`): a send that hangs (the client waiting for
+metadata of a deleted topic, say) counts as failed and is retried, so the failure shows in the
+logs and in the observer's metrics instead of as a silent stall.
 """
 
 from __future__ import annotations
@@ -27,16 +31,39 @@ class Publisher(Protocol):
     async def publish(self, records: Sequence[OutgoingRecord]) -> None: ...
 
 
+class PublishObserver(Protocol):
+    """Where failed attempts are reported (consumers.metrics.Metrics is one)."""
+
+    def publish_failed(self, error: BaseException, records: int) -> None: ...
+
+    def publish_pending(self, records: int) -> None: ...
+
+
+class _Unobserved:
+    def publish_failed(self, error: BaseException, records: int) -> None:
+        pass
+
+    def publish_pending(self, records: int) -> None:
+        pass
+
+
+class AttemptTimedOut(Exception):
+    """The broker did not acknowledge a record within one attempt's time."""
+
+
 class AckingPublisher:
     """Sends all records of a batch at once (the producer batches them), then awaits every
     delivery future; retries the unacknowledged ones."""
 
     def __init__(self, send: SendFn, too_large: Callable[[OutgoingRecord, str], OutgoingRecord],
-                 is_permanent: Callable[[BaseException], bool], max_backoff: float = 5.0) -> None:
+                 is_permanent: Callable[[BaseException], bool], max_backoff: float = 5.0,
+                 attempt_seconds: float = 30.0, observer: PublishObserver | None = None) -> None:
         self._send = send
         self._too_large = too_large
         self._is_permanent = is_permanent
         self._max_backoff = max_backoff
+        self._attempt_seconds = attempt_seconds
+        self._observer = observer or _Unobserved()
 
     async def publish(self, records: Sequence[OutgoingRecord]) -> None:
         pending = list(records)
@@ -60,16 +87,25 @@ class AckingPublisher:
                     stubs.add(id(stub))
                     retry.append(stub)
             if transient is not None:
+                self._observer.publish_failed(transient, len(retry))
+                self._observer.publish_pending(len(retry))
                 log.warning("%d records not acknowledged, retrying in %.1fs: %r", len(retry), backoff, transient)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
             pending = retry
+        self._observer.publish_pending(0)
 
     async def _send_all(self, records: list[OutgoingRecord]) -> list[BaseException | None]:
+        """One attempt: enqueue every record, then await every delivery, all within
+        `attempt_seconds`; what is not acknowledged by then is a failure."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._attempt_seconds
         futures: list[Awaitable[object] | BaseException] = []
         for record in records:
             try:
-                futures.append(await self._send(record))
+                futures.append(await asyncio.wait_for(self._send(record), max(deadline - loop.time(), 0.001)))
+            except asyncio.TimeoutError:
+                futures.append(AttemptTimedOut(f"not enqueued within {self._attempt_seconds:g}s"))
             except Exception as exc:  # noqa: BLE001 - collected and retried by the caller
                 futures.append(exc)
         results: list[BaseException | None] = []
@@ -78,8 +114,13 @@ class AckingPublisher:
                 results.append(future)
                 continue
             try:
-                await future
+                # shield: a timed-out delivery may still complete; only our wait ends.
+                await asyncio.wait_for(asyncio.shield(future), max(deadline - loop.time(), 0.001))
                 results.append(None)
+            except asyncio.TimeoutError:
+                # Its late outcome is superseded by the retry: retrieve it so asyncio does not log it.
+                future.add_done_callback(lambda f: f.cancelled() or f.exception())  # type: ignore[attr-defined]
+                results.append(AttemptTimedOut(f"not acknowledged within {self._attempt_seconds:g}s"))
             except Exception as exc:  # noqa: BLE001
                 results.append(exc)
         return results

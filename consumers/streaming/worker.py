@@ -8,6 +8,7 @@ from typing import Any
 
 from ..broker_access import require_broker_access
 from ..gc_policy import tune_for_pipeline
+from ..log_throttle import throttle_library_logs
 from ..metrics import Metrics
 from ..redaction import install_secret_redaction
 from ..settings import Settings
@@ -55,6 +56,7 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> None:
     serve_metrics(settings, metrics)
     streaming = create_app(settings, metrics, offset_guard=OffsetGuard(KafkaOffsetSource(settings)))
     tune_for_pipeline()
+    throttle_library_logs()  # after create_app: the libraries' loggers exist once imported
     worker = faust.Worker(streaming.app, loglevel=loglevel, quiet=True)
     log.info("storysift worker: group %s, %s -> %s, metrics on :%s", settings.consumer_group,
              settings.raw_topic, settings.clean_topic, settings.metrics_port)

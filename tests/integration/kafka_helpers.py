@@ -207,3 +207,72 @@ class WorkerProcess:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+def committed_offsets(settings: Settings) -> dict[int, int]:
+    """The consumer group's committed offset per raw partition (absent: nothing committed)."""
+    consumer = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": settings.consumer_group,
+                         "enable.auto.commit": False})
+    try:
+        partitions = consumer.list_topics(settings.raw_topic, timeout=10).topics[settings.raw_topic].partitions
+        committed = consumer.committed([TopicPartition(settings.raw_topic, p) for p in partitions], timeout=10)
+    finally:
+        consumer.close()
+    return {tp.partition: tp.offset for tp in committed if tp.offset >= 0}
+
+
+def scrape_metrics(settings: Settings) -> dict[str, float]:
+    """The worker's /metrics as {'name{label="v"}': value} (sample names with their labels)."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{settings.metrics_port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+            samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return samples
+
+
+def wait_for_log(worker: "WorkerProcess", text: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in worker.log_path.read_text(errors="replace"):
+            return True
+        if not worker.alive():
+            return False
+        time.sleep(0.2)
+    return False
+
+
+class PacedProducer:
+    """Publishes records at a steady rate from a background thread, like a crawler fleet, so
+    faults can happen while pages flow. `produced` is complete once `join()` returned."""
+
+    def __init__(self, settings: Settings, records: list[bytes], per_second: float) -> None:
+        import threading
+
+        self.settings, self.records, self.per_second = settings, records, per_second
+        self.produced: list[Produced] = []
+        self._thread = threading.Thread(target=self._run, name="paced-producer", daemon=True)
+
+    def start(self) -> "PacedProducer":
+        self._thread.start()
+        return self
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "the producer did not finish in time"
+        assert len(self.produced) == len(self.records), f"{len(self.produced)}/{len(self.records)} produced"
+
+    def _run(self) -> None:
+        chunk = max(int(self.per_second / 10), 1)  # ten chunks a second
+        began = time.monotonic()
+        for start in range(0, len(self.records), chunk):
+            self.produced += produce(self.settings, self.records[start:start + chunk])
+            pause = began + (start + chunk) / self.per_second - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)

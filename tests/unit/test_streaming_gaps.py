@@ -28,9 +28,10 @@ class FakeTopic:
         return [event(partition, offset) for offset in range(start, end)]
 
     def watermarks(self, topic, partition):
-        return 0, self.highwater.get(partition, 0)
+        return self.lowwater.get(partition, 0), self.highwater.get(partition, 0)
 
     highwater: dict[int, int] = {}
+    lowwater: dict[int, int] = {}
 
 
 def offsets(events):
@@ -77,10 +78,13 @@ def test_partitions_seen_before_the_assignment_signal_are_looked_up_on_first_bat
     assert topic.lookups == 1
 
 
-def test_without_a_committed_offset_the_first_record_is_trusted():
-    guard = OffsetGuard(FakeTopic({}))
+def test_without_a_committed_offset_the_partition_starts_at_its_earliest_record():
+    """auto offset reset is `earliest`: a first batch that starts later skipped records."""
+    topic = FakeTopic({})
+    topic.lowwater = {0: 5}  # retention removed 0..4
+    guard = OffsetGuard(topic)
     guard.on_assigned([(RAW, 0)])
-    assert offsets(guard.complete([event(0, 7)])) == [(0, 7)]
+    assert offsets(guard.complete([event(0, 7)])) == [(0, 5), (0, 6), (0, 7)]
     assert offsets(guard.complete([event(0, 9)])) == [(0, 8), (0, 9)]
 
 
@@ -113,3 +117,18 @@ def test_a_partition_that_delivers_is_not_stalled():
     guard.on_assigned([(RAW, 0)])
     guard.complete([event(0, 0)])
     assert guard.stalled_reads(10, now=time.monotonic() + STALL_SECONDS / 2) == []
+
+
+def test_time_spent_processing_a_batch_is_not_a_stall():
+    """A publish blocked on an unavailable topic holds the agent for minutes: Faust cannot deliver
+    meanwhile, so reading the waiting records back would only process them twice."""
+    topic = FakeTopic({(RAW, 0): 0})
+    topic.highwater = {0: 50}
+    guard = OffsetGuard(topic)
+    guard.on_assigned([(RAW, 0)])
+    start = time.monotonic()
+    guard.hold(now=start)
+    assert guard.stalled_reads(10, now=start + STALL_SECONDS * 4) == []  # held: never a stall
+    guard.release(now=start + STALL_SECONDS * 4)
+    assert guard.stalled_reads(10, now=start + STALL_SECONDS * 4 + 1) == []  # the clock restarts
+    assert offsets(guard.stalled_reads(2, now=start + STALL_SECONDS * 5 + 1)) == [(0, 0), (0, 1)]

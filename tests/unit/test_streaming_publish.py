@@ -58,3 +58,48 @@ def test_a_record_the_broker_never_accepts_becomes_a_dead_letter_stub():
     broker = FlakyBroker(max_bytes=10)
     asyncio.run(publisher(broker).publish([record(b"small"), record(b"x" * 100)]))
     assert [(r.topic, r.value[:9]) for r in broker.acked] == [("clean", b"small"), ("dead", b"too large")]
+
+
+class RecordingObserver:
+    def __init__(self) -> None:
+        self.failures: list[tuple[str, int]] = []
+        self.pending: list[int] = []
+
+    def publish_failed(self, error: BaseException, records: int) -> None:
+        self.failures.append((type(error).__name__, records))
+
+    def publish_pending(self, records: int) -> None:
+        self.pending.append(records)
+
+
+class HangingBroker(FlakyBroker):
+    """Never acknowledges the first `hangs` sends (a deleted topic, a partitioned network)."""
+
+    def __init__(self, hangs: int) -> None:
+        super().__init__()
+        self.hangs = hangs
+
+    async def send(self, record: OutgoingRecord):
+        if self.hangs > 0:
+            self.hangs -= 1
+            self.attempts += 1
+            return asyncio.get_running_loop().create_future()  # never resolved
+        return await super().send(record)
+
+
+def test_a_delivery_that_never_comes_is_retried_after_the_attempt_time_and_reported():
+    broker, observer = HangingBroker(hangs=2), RecordingObserver()
+    publisher = AckingPublisher(broker.send, lambda r, e: r, lambda exc: False, max_backoff=0.01,
+                                attempt_seconds=0.05, observer=observer)
+    asyncio.run(publisher.publish([record(b"a"), record(b"b")]))
+    assert sorted(r.value for r in broker.acked) == [b"a", b"b"]
+    assert observer.failures == [("AttemptTimedOut", 2)]
+    assert observer.pending == [2, 0]  # the gauge goes back to 0 once all are acknowledged
+
+
+def test_failed_attempts_are_reported_with_the_error_type_and_count():
+    broker, observer = FlakyBroker(failures=1), RecordingObserver()
+    publisher = AckingPublisher(broker.send, lambda r, e: r, lambda exc: False, max_backoff=0.01, observer=observer)
+    asyncio.run(publisher.publish([record(b"a"), record(b"b")]))
+    assert observer.failures == [("ConnectionError", 1)]
+    assert observer.pending[-1] == 0
