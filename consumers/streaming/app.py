@@ -28,6 +28,7 @@ from .topics import MAX_MESSAGE_BYTES, compacted_spec, ensure_topics
 log = logging.getLogger(__name__)
 
 LAG_SAMPLE_SECONDS = 5.0
+COMMIT_INTERVAL_SECONDS = 0.5
 # Exit code when a batch could not be confirmed: the process dies *before* Faust could ack
 # and commit it, so the next worker re-reads the batch (at-least-once beats a clean exit).
 EXIT_UNCONFIRMED_BATCH = 70
@@ -82,6 +83,15 @@ def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pip
             if events:
                 await processor.handle(events)
 
+    @app.on_before_shutdown.connect
+    async def commit_before_leaving(_app: Any, **_kwargs: Any) -> None:
+        # The streams are drained by now (Faust waits for every delivered event to be acked):
+        # commit them, so a graceful stop leaves nothing for the next owner to redo.
+        try:
+            await app.consumer.commit()
+        except Exception:  # noqa: BLE001 - the interval commit is the fallback; never block the exit
+            log.warning("final commit before shutdown failed", exc_info=True)
+
     @app.timer(interval=LAG_SAMPLE_SECONDS)
     async def sample_consumer_lag() -> None:
         await sample_lag(app.consumer, settings.raw_topic, metrics)
@@ -124,6 +134,9 @@ def app_config(settings: Settings) -> dict[str, Any]:
         broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 3),
         producer_max_request_size=MAX_MESSAGE_BYTES,
         producer_acks=-1,
+        # Records processed since the last commit are processed again by whoever gets the
+        # partition next (Faust commits neither on revocation nor on shutdown): commit often.
+        broker_commit_interval=COMMIT_INTERVAL_SECONDS,
         # aiokafka's own bound per send (Faust's default is 20 minutes); publish.py bounds it too.
         producer_request_timeout=settings.publish_timeout_seconds,
         # Back-pressure: Faust's default buffer (4096 records) holds about 1 GB of crawled pages

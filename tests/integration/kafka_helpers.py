@@ -88,9 +88,9 @@ class Produced:
     trace_id: str
 
 
-def produce(settings: Settings, records: list[bytes]) -> list[Produced]:
+def produce(settings: Settings, records: list[bytes], producer: Producer | None = None) -> list[Produced]:
     """Publish like `storysift replay` does; returns where each record landed, in input order."""
-    producer = Producer(producer_config(settings))
+    producer = producer or Producer(producer_config(settings))
     landed: dict[int, Produced] = {}
     errors: list[str] = []
     for index, record in enumerate(records):
@@ -271,8 +271,9 @@ class PacedProducer:
     def _run(self) -> None:
         chunk = max(int(self.per_second / 10), 1)  # ten chunks a second
         began = time.monotonic()
+        producer = Producer(producer_config(self.settings))
         for start in range(0, len(self.records), chunk):
-            self.produced += produce(self.settings, self.records[start:start + chunk])
+            self.produced += produce(self.settings, self.records[start:start + chunk], producer)
             pause = began + (start + chunk) / self.per_second - time.monotonic()
             if pause > 0:
                 time.sleep(pause)

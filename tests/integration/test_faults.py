@@ -10,7 +10,7 @@ from fault_checks import check_at_least_once
 from kafka_helpers import OutcomeReader, WorkerProcess, broker_reachable, create_topics, produce, unique_settings
 from page_factory import article_page
 
-PAGES = 600
+PAGES = 2000
 # More cycles make the intermittent Faust skip likelier: STORYSIFT_TEST_RESTARTS=20.
 RESTARTS = int(os.environ.get("STORYSIFT_TEST_RESTARTS", "5"))
 
@@ -23,7 +23,7 @@ def test_worker_killed_with_sigkill_mid_stream_loses_nothing(settings, tmp_path)
     first = WorkerProcess(settings, tmp_path / "worker-1.log").start()
     second = WorkerProcess(settings, tmp_path / "worker-2.log")
     try:
-        assert reader.wait_until(lambda r: len(r.outputs) >= 50, timeout=90), first.log_tail()
+        assert reader.wait_until(lambda r: len(r.outputs) >= 200, timeout=90), first.log_tail()
         first.kill9()
         seen_at_kill = len(reader.sources())
         assert seen_at_kill < PAGES, "the worker finished before the kill: nothing was tested"
@@ -78,7 +78,7 @@ def test_broker_restart_mid_stream_loses_nothing(own_broker, tmp_path):
     worker = WorkerProcess(settings, tmp_path / "worker.log").start()
     restarted = False
     try:
-        assert reader.wait_until(lambda r: len(r.outputs) >= 50, timeout=90), worker.log_tail()
+        assert reader.wait_until(lambda r: len(r.outputs) >= 200, timeout=90), worker.log_tail()
         broker_control.stop()
         restarted = True
         seen_at_stop = len(reader.sources())

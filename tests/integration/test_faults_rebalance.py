@@ -25,7 +25,9 @@ def test_graceful_stop_and_rejoin_of_a_worker_while_pages_flow(settings, tmp_pat
     first = WorkerProcess(settings, tmp_path / "worker-1.log").start()
     second = WorkerProcess(settings, tmp_path / "worker-2.log", metrics_port=free_port()).start()
     try:
+        t0 = time.monotonic()
         assert reader.wait_until(lambda r: len(r.sources()) >= 300, timeout=90), second.log_tail()
+        print(f"\n300 outcomes after {time.monotonic() - t0:.1f}s")
         began = time.monotonic()
         exit_code = second.stop()
         stop_seconds = time.monotonic() - began
@@ -33,10 +35,13 @@ def test_graceful_stop_and_rejoin_of_a_worker_while_pages_flow(settings, tmp_pat
         at_stop = len(reader.sources())
         assert reader.wait_until(lambda r: len(r.sources()) >= at_stop + 600, timeout=90), first.log_tail()
         second = WorkerProcess(settings, tmp_path / "worker-2b.log", metrics_port=free_port()).start()
+        print(f"rejoin at {time.monotonic() - t0:.1f}s")
         crawler.join(timeout=120)
+        print(f"crawler done at {time.monotonic() - t0:.1f}s, {len(reader.sources())} outcomes")
         assert at_stop + 600 < PAGES, "the crawler finished before the rejoin: nothing was tested"
         done = reader.wait_until(lambda r: len(r.sources()) >= PAGES, timeout=120)
         assert done, f"{len(reader.sources())}/{PAGES} outcomes, {progress(settings, reader)}"
+        print(f"all outcomes at {time.monotonic() - t0:.1f}s")
         assert first.alive() and second.alive()
         reader.poll(1.0)
     finally:
