@@ -20,6 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run a stream worker (configure with STORYSIFT_* env vars)")
     worker.add_argument("--loglevel", default="INFO")
+    worker.add_argument("--in-process", action="store_true",
+                        help="run the worker in this process, without the supervisor that dead-letters "
+                             "records which hang or crash it (debugging)")
 
     replay = sub.add_parser("replay", help="publish raw pages (JSONL, .html, .txt) to the raw topic")
     replay.add_argument("files", nargs="+", help=".jsonl/.ndjson records, or .html/.txt pages (optionally .gz)")
@@ -46,10 +49,14 @@ def main(argv: list[str] | None = None) -> int:
         run_clean(args.files, settings.limits, workers=args.workers, progress=not args.quiet)
         return 0
     if args.command == "worker":
-        from .streaming.worker import run_worker
+        if args.in_process:
+            from .streaming.worker import run_worker
 
-        run_worker(settings, loglevel=args.loglevel)
-        return 0
+            run_worker(settings, loglevel=args.loglevel)
+            return 0
+        from .streaming.supervisor import run_supervised
+
+        return run_supervised(settings, loglevel=args.loglevel)
     if args.command == "replay":
         from .replay import run_replay
 

@@ -39,6 +39,7 @@ SHARE_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 LENGTH_BUCKETS = (250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0, 32000.0, 64000.0, 128000.0)
 
 OTHER = "other"
+PUBLISH_TIMEOUT_ERROR = "AttemptTimedOut"  # consumers.streaming.publish.AttemptTimedOut
 NO_TOPIC = "none"
 # Languages get their own label value; everything else is `other` (bounds the series count).
 KNOWN_LANGUAGES = frozenset({
@@ -129,6 +130,7 @@ class Metrics:
             self.paragraphs.labels(label.value)
         for stage in STAGES:
             self.stage_seconds.labels(stage)
+        self.publish_failures.labels(PUBLISH_TIMEOUT_ERROR)  # the publisher's own; others appear on use
 
     # -- called by the stream processor -------------------------------------------------------
 

@@ -74,6 +74,13 @@ class Settings:
     session_timeout_seconds: float = 10.0
     # Bound of one publish attempt (aiokafka's request timeout and publish.py's attempt bound).
     publish_timeout_seconds: float = 30.0
+    # The worker's supervisor kills a worker busy on one record for this long (a page that hangs
+    # the pipeline in C code, past the cooperative max_seconds) and dead-letters the record;
+    # a record the worker process died on `crash_attempts` times is dead-lettered too.
+    stuck_record_seconds: float = 60.0
+    crash_attempts: int = 2
+    # Testing only: make the worker hang or crash on marked records (streaming/failpoints.py).
+    failpoints: str = ""
     # Connection security (docs/operations.md, "Connecting to a secured Kafka").
     security_protocol: SecurityProtocol = SecurityProtocol.PLAINTEXT
     sasl_mechanism: SaslMechanism = SaslMechanism.SCRAM_SHA_512

@@ -50,6 +50,9 @@ class FailureKind(str, Enum):
     TOO_LARGE = "too_large"
     TIMEOUT = "timeout"
     CRASH = "crash"
+    # Decided by the worker's supervisor (consumers/streaming/supervisor.py), not the pipeline:
+    WORKER_HANG = "worker_hang"  # processing it ran past stuck_record_seconds; the worker was killed
+    WORKER_CRASH = "worker_crash"  # the worker process died on it crash_attempts times
 
 
 @dataclass(frozen=True)

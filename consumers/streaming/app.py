@@ -20,6 +20,7 @@ from ..routing import OutgoingRecord, Source, route
 from ..settings import Settings
 from .dedup import Deduplicator, TableStore
 from .gaps import STALL_SECONDS, OffsetGuard
+from .heartbeat import RecordWatch
 from .lag import sample_lag
 from .processor import BatchProcessor
 from .publish import AckingPublisher, Publisher, too_large_stub
@@ -45,7 +46,8 @@ class StreamingApp:
 
 
 def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pipeline | None = None,
-               publisher: Publisher | None = None, offset_guard: OffsetGuard | None = None) -> StreamingApp:
+               publisher: Publisher | None = None, offset_guard: OffsetGuard | None = None,
+               watch: RecordWatch | None = None) -> StreamingApp:
     """`offset_guard` (the worker passes one) reads back records Faust skipped; see gaps.py."""
     metrics = metrics or Metrics()
     # Faust creates only the last path component; a fresh machine has none of the parents.
@@ -58,7 +60,7 @@ def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pip
     )
     dedup = Deduplicator(TableStore(table), settings.dedup_ttl_seconds)
     processor = BatchProcessor(settings, pipeline or Pipeline(settings.limits), dedup,
-                               publisher or faust_publisher(app, settings, metrics), metrics, offset_guard)
+                               publisher or faust_publisher(app, settings, metrics), metrics, offset_guard, watch)
     raw_topic = app.topic(settings.raw_topic, key_type=bytes, value_type=bytes,
                           key_serializer="raw", value_serializer="raw")
 

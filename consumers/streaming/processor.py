@@ -12,11 +12,12 @@ from typing import Any
 
 from ..metrics import Metrics
 from ..pipeline import Pipeline, StageTimer
-from ..pipeline.model import Outcome
+from ..pipeline.model import Failed, FailureKind, Outcome
 from ..routing import OutgoingRecord, Source, route
 from ..settings import Settings
 from .dedup import Deduplicator
 from .gaps import OffsetGuard
+from .heartbeat import RecordWatch
 from .publish import Publisher
 
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -58,9 +59,10 @@ def source_of(message: Any) -> Source:
 
 class BatchProcessor:
     def __init__(self, settings: Settings, pipeline: Pipeline, dedup: Deduplicator, publisher: Publisher,
-                 metrics: Metrics, guard: OffsetGuard | None = None) -> None:
+                 metrics: Metrics, guard: OffsetGuard | None = None, watch: RecordWatch | None = None) -> None:
         self.settings = settings
         self.guard = guard
+        self.watch = watch or RecordWatch()
         self.pipeline = pipeline
         self.dedup = dedup
         self.publisher = publisher
@@ -93,6 +95,17 @@ class BatchProcessor:
     def process_one(self, raw: bytes | None, source: Source) -> Processed:
         raw = raw if isinstance(raw, bytes) else b""
         timer = StageTimer()
-        outcome = self.dedup.check(self.pipeline.process(raw, timer), source)
+        poison = self.watch.poisoned(source.topic, source.partition, source.offset)
+        if poison is not None:
+            # The supervisor already dead-lettered it after it hung or crashed a worker: publishing
+            # nothing lets the offset be committed without risking that again.
+            failed = Failed(FailureKind(poison.reason), "already dead-lettered by the worker's supervisor")
+            self.metrics.observe_outcome(failed, timer)
+            return Processed(failed, source, ())
+        self.watch.begin(source.partition, source.offset, raw)
+        try:
+            outcome = self.dedup.check(self.pipeline.process(raw, timer), source)
+        finally:
+            self.watch.end()
         self.metrics.observe_outcome(outcome, timer)
         return Processed(outcome, source, tuple(route(outcome, raw, source, self.settings)))

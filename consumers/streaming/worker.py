@@ -13,7 +13,10 @@ from ..metrics import Metrics
 from ..redaction import install_secret_redaction
 from ..settings import Settings
 from .app import create_app
+from .failpoints import Failpoints
 from .gaps import KafkaOffsetSource, OffsetGuard
+from .heartbeat import Heartbeat, PoisonLedger, SupervisedWatch
+from .supervisor import heartbeat_path, ledger_path
 from .topics import ensure_topics, partition_count, topic_specs
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,16 @@ def match_raw_partitions(settings: Settings) -> Settings:
     return replace(settings, partitions=actual)
 
 
+def supervised_watch(settings: Settings) -> SupervisedWatch:
+    """Reports the record in hand to the supervisor and skips the records it dead-lettered."""
+    failpoints = Failpoints.parse(settings.failpoints)
+    if failpoints.active:
+        log.warning("failpoints are set (%s): this worker will hang or crash on marked records",
+                    settings.failpoints)
+    return SupervisedWatch(Heartbeat(heartbeat_path(settings)), PoisonLedger(ledger_path(settings)),
+                           failpoints if failpoints.active else None)
+
+
 def run_worker(settings: Settings, loglevel: str = "INFO") -> None:
     import faust
 
@@ -54,7 +67,8 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> None:
     settings = match_raw_partitions(settings)
     metrics = Metrics()
     serve_metrics(settings, metrics)
-    streaming = create_app(settings, metrics, offset_guard=OffsetGuard(KafkaOffsetSource(settings)))
+    streaming = create_app(settings, metrics, offset_guard=OffsetGuard(KafkaOffsetSource(settings)),
+                           watch=supervised_watch(settings))
     tune_for_pipeline()
     throttle_library_logs()  # after create_app: the libraries' loggers exist once imported
     worker = faust.Worker(streaming.app, loglevel=loglevel, quiet=True)

@@ -1,0 +1,85 @@
+"""Supervisor: a worker stuck on one record is killed and the record dead-lettered; a record that
+crashes the worker `crash_attempts` times is dead-lettered; the restarted worker gets a ledger
+that names them. Real child processes (tiny scripts), a recording dead-letter writer."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from dataclasses import replace
+
+from consumers.pipeline.model import FailureKind
+from consumers.settings import Settings
+from consumers.streaming.heartbeat import Heartbeat, PoisonLedger, PoisonRecord, read_in_flight
+from consumers.streaming.supervisor import Supervisor, heartbeat_path, ledger_path
+
+# The child: takes record 7 of partition 1 unless the ledger names it; `behaviour` decides what
+# happens then. Without poison it exits 0, like a worker stopped by SIGTERM.
+CHILD = textwrap.dedent("""
+    import os, signal, sys, time
+    from pathlib import Path
+    from consumers.streaming.heartbeat import Heartbeat, PoisonLedger
+    heartbeat, ledger, behaviour = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    if any(key[1:] == (1, 7) for key in PoisonLedger(ledger).load()):
+        sys.exit(0)
+    Heartbeat(heartbeat).begin(1, 7)
+    if behaviour == "hang":
+        time.sleep(60)
+    os.kill(os.getpid(), signal.SIGSEGV)
+""")
+
+
+class RecordingDeadLetters:
+    def __init__(self) -> None:
+        self.written: list[tuple[int, int, FailureKind]] = []
+
+    def write(self, partition: int, offset: int, kind: FailureKind, message: str) -> None:
+        self.written.append((partition, offset, kind))
+
+
+def supervisor(tmp_path, behaviour: str, **overrides) -> tuple[Supervisor, RecordingDeadLetters]:
+    settings = replace(Settings(data_dir=str(tmp_path)), **overrides)
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    command = [sys.executable, str(script), str(heartbeat_path(settings)), str(ledger_path(settings)), behaviour]
+    letters = RecordingDeadLetters()
+    return Supervisor(settings, command, letters), letters
+
+
+def test_a_worker_stuck_on_a_record_is_killed_and_the_record_dead_lettered(tmp_path):
+    watcher, letters = supervisor(tmp_path, "hang", stuck_record_seconds=1.0)
+    assert watcher.run() == 0  # the restarted child finds the record in the ledger and exits
+    assert letters.written == [(1, 7, FailureKind.WORKER_HANG)]
+    assert list(watcher.ledger.load().values()) == [PoisonRecord("pages.raw", 1, 7, "worker_hang")]
+
+
+def test_a_record_that_crashes_the_worker_twice_is_dead_lettered(tmp_path):
+    watcher, letters = supervisor(tmp_path, "crash", crash_attempts=2)
+    assert watcher.run() == 0
+    assert letters.written == [(1, 7, FailureKind.WORKER_CRASH)]
+    assert watcher.crashes.attempts == {(1, 7): 2}
+
+
+def test_a_worker_that_exits_by_itself_ends_the_supervisor_with_its_code(tmp_path):
+    settings = Settings(data_dir=str(tmp_path))
+    watcher = Supervisor(settings, [sys.executable, "-c", "raise SystemExit(78)"], RecordingDeadLetters())
+    assert watcher.run() == 78
+
+
+def test_heartbeat_shows_the_record_in_hand_and_idle_after(tmp_path):
+    path = tmp_path / "hb"
+    heartbeat = Heartbeat(path)
+    assert read_in_flight(path) is None
+    heartbeat.begin(3, 42)
+    in_flight = read_in_flight(path)
+    assert (in_flight.partition, in_flight.offset) == (3, 42) and in_flight.seconds() >= 0
+    heartbeat.end()
+    assert read_in_flight(path) is None
+
+
+def test_a_torn_last_ledger_line_is_ignored(tmp_path):
+    ledger = PoisonLedger(tmp_path / "poison.jsonl")
+    ledger.add(PoisonRecord("raw", 0, 5, "worker_crash"))
+    with open(ledger.path, "ab") as out:
+        out.write(b'{"topic": "raw", "parti')
+    assert list(ledger.load()) == [("raw", 0, 5)]
