@@ -90,7 +90,8 @@ def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pip
         # The streams are drained by now (Faust waits for every delivered event to be acked):
         # commit them, so a graceful stop leaves nothing for the next owner to redo.
         try:
-            await app.consumer.commit()
+            committed = await app.consumer.commit()
+            log.info("final commit before shutdown: %s", "done" if committed else "nothing to commit")
         except Exception:  # noqa: BLE001 - the interval commit is the fallback; never block the exit
             log.warning("final commit before shutdown failed", exc_info=True)
 

@@ -68,6 +68,7 @@ class OffsetGuard:
         self.expected: dict[TopicPart, int] = {}
         self.known: set[TopicPart] = set()
         self.filled = 0
+        self.redelivered = 0
         self.progress_at: dict[TopicPart, float] = {}
         self._holds = 0
         self._held_since = 0.0
@@ -127,7 +128,10 @@ class OffsetGuard:
         return events
 
     def complete(self, events: Sequence[Any]) -> list[Any]:
-        """`events` with any skipped records of their partitions read back and put in front."""
+        """`events` with any skipped records of their partitions read back and put in front, and
+        without records below the next expected offset: those were handed to the processor
+        already since the assignment (or committed before it), so processing them again would
+        only publish duplicates. The batch acks them all the same."""
         with self._lock:
             unknown = sorted({(e.message.topic, e.message.partition) for e in events} - self.known)
             if unknown:
@@ -136,11 +140,15 @@ class OffsetGuard:
                     self._start_at(tp, committed.get(tp))
             out: list[Any] = []
             now = time.monotonic()
+            again = 0
             for event in events:
                 message = event.message
                 tp = (message.topic, message.partition)
                 self.progress_at[tp] = now
                 expected = self.expected.get(tp)
+                if expected is not None and message.offset < expected:
+                    again += 1  # handed to the processor already in this assignment (or committed)
+                    continue
                 if expected is not None and message.offset > expected:
                     missing = self.source.read(message.topic, message.partition, expected, message.offset)
                     log.warning("offsets %d..%d of %s/%d were not delivered by Faust; read %d back directly",
@@ -150,6 +158,11 @@ class OffsetGuard:
                 out.append(event)
                 if expected is None or message.offset + 1 > expected:
                     self.expected[tp] = message.offset + 1
+            if again:
+                # Seen at startup: Faust delivers the first fetched records, seeks the stream
+                # partitions to their committed offsets, then delivers the same records again.
+                self.redelivered += again
+                log.info("skipped %d records Faust delivered a second time", again)
             return out
 
     def _start_at(self, tp: TopicPart, committed: int | None) -> None:

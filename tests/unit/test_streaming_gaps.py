@@ -62,11 +62,24 @@ def test_a_gap_inside_the_stream_is_filled_too():
     assert offsets(guard.complete([event(0, 4)])) == [(0, 2), (0, 3), (0, 4)]
 
 
-def test_redelivered_offsets_pass_through():
+def test_offsets_delivered_again_in_the_same_assignment_are_dropped():
+    """Faust at startup: fetched records delivered, the partition sought back to the committed
+    offset, the same records delivered again (seen as duplicates within one worker run)."""
     guard = OffsetGuard(FakeTopic({(RAW, 0): 3}))
     guard.on_assigned([(RAW, 0)])
     guard.complete([event(0, 3), event(0, 4)])
-    assert offsets(guard.complete([event(0, 3)])) == [(0, 3)]
+    assert offsets(guard.complete([event(0, 3), event(0, 4), event(0, 5)])) == [(0, 5)]
+    assert guard.redelivered == 2
+
+
+def test_after_a_new_assignment_records_after_the_committed_offset_are_processed_again():
+    topic = FakeTopic({(RAW, 0): 3})
+    guard = OffsetGuard(topic)
+    guard.on_assigned([(RAW, 0)])
+    guard.complete([event(0, 3), event(0, 4)])
+    guard.on_revoked([(RAW, 0)])
+    guard.on_assigned([(RAW, 0)])  # nothing was committed meanwhile: 3 and 4 are redone
+    assert offsets(guard.complete([event(0, 3), event(0, 4)])) == [(0, 3), (0, 4)]
 
 
 def test_partitions_seen_before_the_assignment_signal_are_looked_up_on_first_batch():
