@@ -4,6 +4,17 @@
 See docs/streaming.md for delivery semantics, the dedup window and scaling.
 """
 
-from .app import StreamingApp, create_app
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["StreamingApp", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: the worker's supervisor imports modules of this package and must not load Faust.
+    if name in __all__:
+        from . import app
+
+        return getattr(app, name)
+    raise AttributeError(name)
