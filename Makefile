@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 # The broker control script (start|stop|status); STORYSIFT_KAFKA_SCRIPT overrides it.
 KAFKA := $(or $(STORYSIFT_KAFKA_SCRIPT),deploy/kafka/local-kafka.sh)
 PYTEST_ARGS ?=
+PYTEST_PATHS ?= tests
 
-.PHONY: venv run test broker-start broker-stop broker-status test-tools
+.PHONY: venv run test faults broker-start broker-stop broker-status test-tools
 
 venv: $(VENV)/.installed
 
@@ -45,7 +46,11 @@ test: venv test-tools
 	if ! $(KAFKA) status >/dev/null 2>&1; then \
 	  echo "make test: starting the local Kafka broker"; $(KAFKA) start || exit 1; started=1; \
 	fi; \
-	$(PY) -m pytest tests $(PYTEST_ARGS); rc=$$?; \
+	$(PY) -m pytest $(PYTEST_PATHS) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$started = 1 ]; then $(KAFKA) stop; fi; \
 	if [ $$rc = 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
+
+# Only the fault tests (also part of `make test`), with their figures printed.
+faults: venv
+	@$(MAKE) --no-print-directory test PYTEST_ARGS=-s PYTEST_PATHS="$(wildcard tests/integration/test_faults*.py)"

@@ -12,7 +12,7 @@ from page_factory import article_page
 
 PAGES = 2000
 # More cycles make the intermittent Faust skip likelier: STORYSIFT_TEST_RESTARTS=20.
-RESTARTS = int(os.environ.get("STORYSIFT_TEST_RESTARTS", "5"))
+RESTARTS = int(os.environ.get("STORYSIFT_TEST_RESTARTS", "3"))
 
 
 def test_worker_killed_with_sigkill_mid_stream_loses_nothing(settings, tmp_path):

@@ -12,7 +12,7 @@ from kafka_helpers import (OutcomeReader, PacedProducer, WorkerProcess, committe
                            free_port)
 from page_factory import article_page
 
-PAGES = 3000
+PAGES = 2000
 PER_SECOND = 100.0
 
 
