@@ -12,7 +12,7 @@ import uuid
 from typing import TextIO
 
 import orjson
-from confluent_kafka import OFFSET_END, Consumer, KafkaError, TopicPartition
+from confluent_kafka import OFFSET_END, Consumer, KafkaError, KafkaException, TopicPartition
 
 from .broker_access import require_broker_access
 from .kafka_config import confluent_config
@@ -35,10 +35,23 @@ def assign_since(consumer: Consumer, topics: list[str], since_ms: int, timeout: 
     for topic in topics:
         if topic in metadata:
             partitions += [TopicPartition(topic, p, since_ms) for p in metadata[topic].partitions]
-    offsets = consumer.offsets_for_times(partitions, timeout=timeout) if partitions else []
+    offsets = offsets_at(consumer, partitions, timeout) if partitions else []
     # A partition with nothing newer than since_ms answers -1: start at its end.
     consumer.assign([TopicPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else OFFSET_END)
                      for tp in offsets])
+
+
+def offsets_at(consumer: Consumer, partitions: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+    """offsets_for_times, retried while the broker answers with a retriable error (a broker just
+    started answers UNKNOWN_LEADER_EPOCH for a few seconds)."""
+    deadline = time.monotonic() + 3 * timeout
+    while True:
+        try:
+            return consumer.offsets_for_times(partitions, timeout=timeout)
+        except KafkaException as error:
+            if not error.args[0].retriable() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def describe(topic: str, key: bytes | None, value: bytes | None) -> str:

@@ -21,3 +21,21 @@ def test_rejections_and_dead_letters_name_their_reason():
     dead = orjson.dumps({"kind": "dead_letter", "error_kind": "invalid_json", "error_message": "bad"})
     assert describe("pages.deadletter", None, dead).startswith("DEAD     invalid_json")
     assert "unreadable" in describe("x", None, b"\xff")
+
+
+def test_offsets_for_times_is_retried_while_the_broker_answers_a_retriable_error():
+    from confluent_kafka import KafkaError, KafkaException
+
+    from consumers.tail import offsets_at
+
+    class JustStartedBroker:
+        calls = 0
+
+        def offsets_for_times(self, partitions, timeout):
+            self.calls += 1
+            if self.calls < 3:
+                raise KafkaException(KafkaError(KafkaError.UNKNOWN_LEADER_EPOCH, retriable=True))
+            return partitions
+
+    broker = JustStartedBroker()
+    assert offsets_at(broker, ["p"], timeout=1.0) == ["p"] and broker.calls == 3
