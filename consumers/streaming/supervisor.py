@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,7 +147,10 @@ class Supervisor:
         return None
 
     def _dead_letter(self, record: InFlight, kind: FailureKind, message: str) -> None:
-        self.dead_letter.write(record.partition, record.offset, kind, message)
+        if not self.dead_letter.write(record.partition, record.offset, kind, message, give_up=lambda: self.stopping):
+            log.error("stopping before %s/%d offset %d could be dead-lettered: the next worker will meet it again",
+                      self.settings.raw_topic, record.partition, record.offset)
+            return
         self.ledger.add(PoisonRecord(self.settings.raw_topic, record.partition, record.offset, kind.value))
         log.error("dead-lettered %s/%d offset %d as %s; the restarted worker will skip it",
                   self.settings.raw_topic, record.partition, record.offset, kind.value)
@@ -184,15 +188,19 @@ class DeadLetterWriter:
         self.settings = settings
         self.retry_seconds = retry_seconds
 
-    def write(self, partition: int, offset: int, kind: FailureKind, message: str) -> None:
-        while True:
+    def write(self, partition: int, offset: int, kind: FailureKind, message: str,
+              give_up: Callable[[], bool] = lambda: False) -> bool:
+        """True once written; False if `give_up` said so first (the supervisor is stopping: the
+        record is not in the ledger, so the next worker meets it again and it is handled then)."""
+        while not give_up():
             try:
                 self._write_once(partition, offset, kind, message)
-                return
+                return True
             except Exception as error:  # noqa: BLE001 - a broker outage: wait and retry
                 log.warning("could not dead-letter %s/%d offset %d yet (%s); retrying in %.0f s",
                             self.settings.raw_topic, partition, offset, error, self.retry_seconds)
                 time.sleep(self.retry_seconds)
+        return False
 
     def _write_once(self, partition: int, offset: int, kind: FailureKind, message: str) -> None:
         from confluent_kafka import Producer

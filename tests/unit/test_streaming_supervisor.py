@@ -33,8 +33,9 @@ class RecordingDeadLetters:
     def __init__(self) -> None:
         self.written: list[tuple[int, int, FailureKind]] = []
 
-    def write(self, partition: int, offset: int, kind: FailureKind, message: str) -> None:
+    def write(self, partition: int, offset: int, kind: FailureKind, message: str, give_up=None) -> bool:
         self.written.append((partition, offset, kind))
+        return True
 
 
 def supervisor(tmp_path, behaviour: str, **overrides) -> tuple[Supervisor, RecordingDeadLetters]:
@@ -83,3 +84,17 @@ def test_a_torn_last_ledger_line_is_ignored(tmp_path):
     with open(ledger.path, "ab") as out:
         out.write(b'{"topic": "raw", "parti')
     assert list(ledger.load()) == [("raw", 0, 5)]
+
+
+def test_a_dead_letter_that_cannot_be_written_is_abandoned_when_the_supervisor_stops(tmp_path):
+    """Broker down and SIGTERM arrives: stop instead of retrying forever; no ledger entry, so the
+    next worker meets the record again rather than skipping a record with no dead letter."""
+    from consumers.streaming.supervisor import DeadLetterWriter
+
+    class Unreachable(DeadLetterWriter):
+        def _write_once(self, *args):
+            raise ConnectionError("broker down")
+
+    writer = Unreachable(Settings(data_dir=str(tmp_path)), retry_seconds=0.01)
+    attempts = iter(range(3))
+    assert writer.write(1, 7, FailureKind.WORKER_HANG, "stuck", give_up=lambda: next(attempts, None) is None) is False
