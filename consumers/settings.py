@@ -77,7 +77,9 @@ class Settings:
     # The worker's supervisor kills a worker busy on one record for this long (a page that hangs
     # the pipeline in C code, past the cooperative max_seconds) and dead-letters the record;
     # a record the worker process died on `crash_attempts` times is dead-lettered too.
-    stuck_record_seconds: float = 60.0
+    # Keep it under the liveness probe's window (deploy/k8s: 3 x 10 s): a hung worker stops
+    # answering /healthz, and a pod restarted by the kubelet would meet the record again.
+    stuck_record_seconds: float = 20.0
     crash_attempts: int = 2
     # Testing only: make the worker hang or crash on marked records (streaming/failpoints.py).
     failpoints: str = ""
