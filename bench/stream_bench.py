@@ -124,12 +124,31 @@ def collect(topics: dict[str, str], expected: int, timeout: float,
 
 
 def proc_stats(pid: int) -> dict[str, float]:
-    status = Path(f"/proc/{pid}/status").read_text()
-    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return {"rss_mb": int(fields["VmRSS"].split()[0]) / 1024, "hwm_mb": int(fields["VmHWM"].split()[0]) / 1024,
-            "cpu_s": (int(stat[11]) + int(stat[12])) / ticks}
+    """RSS, peak RSS and CPU of a `storysift worker`: its supervisor plus the Faust worker it runs."""
+    totals = {"rss_mb": 0.0, "hwm_mb": 0.0, "cpu_s": 0.0}
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+            stat = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        totals["rss_mb"] += int(fields["VmRSS"].split()[0]) / 1024
+        totals["hwm_mb"] += int(fields["VmHWM"].split()[0]) / 1024
+        totals["cpu_s"] += (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    return totals
+
+
+def process_tree(pid: int) -> list[int]:
+    members, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        members.append(current)
+        try:
+            pending += [int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except OSError:
+            pass
+    return members
 
 
 def stop(procs: list[subprocess.Popen]) -> None:
