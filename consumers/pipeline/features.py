@@ -31,7 +31,10 @@ _CAPITALISED = re.compile(r"(?:^|\s)[A-Z\u00c0-\u00de]")
 _DIGIT = re.compile(r"\d")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f][\"'\u201d\u2019)\]]?(?:\s|$)")
-_CJK_FUNCTION = frozenset("的了是在和有我他这个们中也不就人都一上为到说要会以对与及之而被把从你她它很没还但其所等于可过将")
+# Function characters: Chinese, then Japanese hiragana particles and verb endings (prose is full
+# of them, menus and labels are not).
+_CJK_FUNCTION = frozenset("的了是在和有我他这个们中也不就人都一上为到说要会以对与及之而被把从你她它很没还但其所等于可过将"
+                          "のにはをがでともたてしなかれるいす")
 _END_PUNCT = frozenset(".!?:;\"'\u201d\u2019)\u3002\uff01\uff1f\u300d")
 # Generic web-furniture vocabulary (any site): comment forms, share prompts, teaser headers,
 # legal lines, cookie banners, sign-up prompts, navigation words. Multilingual where common.
@@ -45,8 +48,26 @@ _BOILER_ALTERNATIVES = (
     r"subscribe|newsletter|sign up|log ?in\b|sign in\b|create an account|"
     r"skip to (?:main )?content|back to top|click here|load more|show more|"
     r"alle rechte vorbehalten|impressum|datenschutz|kommentar|teilen|"
+    r"mehr zum thema|auch interessant|das k\u00f6nnte (?:sie|dich) (?:auch )?interessieren|"
+    r"lesen sie (?:auch|mehr)|weitere (?:artikel|beitr\u00e4ge|themen|news|meldungen)|meistgelesen|meist gelesen|"
+    r"neueste (?:artikel|beitr\u00e4ge)|\u00e4hnliche (?:artikel|beitr\u00e4ge|themen)|"
+    r"verwandte (?:artikel|beitr\u00e4ge|themen)|empfehlungen (?:der|aus der) redaktion|"
+    r"zur startseite|newsletter abonnieren|jetzt (?:abonnieren|anmelden|registrieren)|"
     r"todos los derechos|comentarios|compartir|tous droits|commentaires|partager|"
-    r"wszelkie prawa|komentarz|udost\u0119pnij"
+    r"art\u00edculos relacionados|noticias relacionadas|te puede interesar|le puede interesar|lo m\u00e1s le\u00eddo|"
+    r"m\u00e1s noticias|lire aussi|sur le m\u00eame sujet|les plus lus|articles similaires|"
+    r"leia (?:tamb\u00e9m|mais)|veja tamb\u00e9m|mais lidas|not\u00edcias relacionadas|"
+    r"leggi anche|articoli correlati|i pi\u00f9 letti|lees ook|gerelateerde artikelen|"
+    r"wszelkie prawa|komentarz|udost\u0119pnij|czytaj (?:te\u017c|tak\u017ce|wi\u0119cej)|zobacz (?:te\u017c|tak\u017ce)|"
+    r"przeczytaj (?:te\u017c|tak\u017ce|r\u00f3wnie\u017c)|najcz\u0119\u015bciej czytane|"
+    # photo credits and caption sources
+    r"getty images|picture.alliance|shutterstock|istock\b|unsplash|"
+    r"\((?:foto|photo|bild|image|credit|quelle|cr\u00e9dito|fuente|fot)\b"
+)
+# Furniture labels that open a line: inline "read also" links and photo credits.
+_BOILER_OPENINGS = (
+    r"(?:also read|read also|see also|related|puedes ver|mira|ver tambi\u00e9n)\s*:|(?:lea|lee) (?:tambi\u00e9n|m\u00e1s)|"
+    r"schon gelesen|siehe auch|voir aussi|(?:foto|photo|bild|image|credit|quelle|cr\u00e9dito|fuente|fot)s?\s*:"
 )
 
 
@@ -93,11 +114,13 @@ def factor_by_first_letter(pattern: str) -> str:
 
 
 _BOILER_PHRASES = re.compile(factor_by_first_letter(_BOILER_ALTERNATIVES))
+_BOILER_OPENING = re.compile(_BOILER_OPENINGS)
 
 
 def has_boiler_phrase(text: str) -> bool:
     """Generic page-furniture phrase present (comment form, share prompt, legal line...)."""
-    return _BOILER_PHRASES.search(text.lower()) is not None
+    lowered = text.lower()
+    return _BOILER_PHRASES.search(lowered) is not None or _BOILER_OPENING.match(lowered) is not None
 
 
 _DATE_LIKE = re.compile(r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
@@ -224,7 +247,7 @@ CONTEXT_NAMES = (
     "extra_negative_hints", "lacks_story_content_hint", "comment_outside_story", "outside_dom_region",
     "after_dom_region", "before_dom_region", "blocks_since_story", "blocks_until_story",
     "under_story_parent", "story_parent_share", "outside_concentrated_story", "after_region_x_len",
-    "outside_region_x_stop", "after_region_x_heading", "since_story_x_short",
+    "outside_region_x_stop", "after_region_x_heading", "since_story_x_short", "comment_after_story",
 )
 _NEGATIVE_HINTS = frozenset(HINT_GROUPS) - {"content", "meta"}
 _HEADING_SLOT = LOCAL_NAMES.index("kind_heading")
@@ -249,6 +272,7 @@ def context_features(blocks: list[Block], p1: list[float], locals_: list[list[fl
     region_lo, region_hi = (region_idx[0], region_idx[-1]) if region_idx else (0, n - 1)
     since, until = _distance_to_strong(strong, n)
     parent_el, parent_share = story_parent(blocks, p1, lengths)
+    story_before = _uncommented_story_before(blocks, p1, lengths)
     padded = [0.0, 0.0, *p1, 0.0, 0.0]  # p1[i + k] is padded[i + 2 + k], 0.0 past the edges
     position_scale = max(1, n - 1)
     out = []
@@ -280,7 +304,20 @@ def context_features(blocks: list[Block], p1: list[float], locals_: list[list[fl
             since[i], until[i],
             under, parent_share, (1.0 - under) * parent_share * float(has_dom),
             after * local[1], outside * local[3], after * local[_HEADING_SLOT], since[i] * local[17],
+            story_before[i] * float("comment" in block.hints),
         ])
+    return out
+
+
+def _uncommented_story_before(blocks: list[Block], p: list[float], lengths: list[int]) -> list[float]:
+    """Likely-story text without a comment hint before each block (saturating at 1,000
+    characters): a comment section after an article, unlike the posts of a forum thread that
+    are the story, follows story text that is not itself marked as comments."""
+    out, held = [], 0.0
+    for b, pi, li in zip(blocks, p, lengths):
+        out.append(min(1.0, held / 1000.0))
+        if pi >= 0.5 and "comment" not in b.hints:
+            held += li
     return out
 
 
@@ -437,30 +474,76 @@ def _container_means(blocks: list[Block], p: list[float], lengths: list[int]) ->
 _NEIGHBOUR_SLOTS = tuple(LOCAL_NAMES.index(n) for n in (
     "log_chars", "stop_density", "link_density", "ends_punct", "short_lt4", "boiler_phrase", "kind_heading"))
 NEIGHBOUR_NAMES = tuple(f"{side}_{LOCAL_NAMES[s]}" for side in ("prev", "next") for s in _NEIGHBOUR_SLOTS) + (
-    "repeated_text", "short_window", "link_window")
+    "repeated_text", "short_window", "link_window", "stop_vs_page", "caps_vs_page", "word_len_vs_page",
+    "repeated_structure")
 _SHORT_SLOT = LOCAL_NAMES.index("short_lt4")
 _LINK_SLOT = LOCAL_NAMES.index("link_density")
+_STOP_SLOT = LOCAL_NAMES.index("stop_density")
+_CAPS_SLOT = LOCAL_NAMES.index("title_case")
+_WORD_LEN_SLOT = LOCAL_NAMES.index("avg_word_len")
+_WORDS_SLOT = LOCAL_NAMES.index("log_words")
 
 
-def page_shape(blocks: list[Block], locals_: list[list[float]]) -> list[tuple[float, float, float]]:
-    """Per block: is its text repeated elsewhere on the page (menus, footers), and the share of
-    very short / linked blocks among its +-3 neighbours (runs of menu items)."""
+def page_shape(blocks: list[Block], locals_: list[list[float]]) -> list[tuple[float, ...]]:
+    """Per block: is its text repeated elsewhere on the page (menus, footers), the share of
+    very short / linked blocks among its +-3 neighbours (runs of menu items), and its stopword
+    density, capitalisation and word length relative to the page's longer blocks (languages
+    differ in all three: German capitalises nouns and compounds words; the page is its own
+    reference)."""
     counts: dict[str, int] = {}
     for b in blocks:
         counts[b.text] = counts.get(b.text, 0) + 1
     n = len(blocks)
     short = [row[_SHORT_SLOT] for row in locals_]
     links = [row[_LINK_SLOT] for row in locals_]
+    ref_stop, ref_caps, ref_word = _page_reference(blocks, locals_)
+    repeats = _repeated_structure(blocks)
     out = []
     for i, b in enumerate(blocks):
         lo, hi = max(0, i - 3), min(n, i + 4)
         width = max(1, hi - lo - 1)
+        row = locals_[i]
         out.append((float(counts[b.text] > 1), (sum(short[lo:hi]) - short[i]) / width,
-                    (sum(links[lo:hi]) - links[i]) / width))
+                    (sum(links[lo:hi]) - links[i]) / width,
+                    row[_STOP_SLOT] - ref_stop, row[_CAPS_SLOT] - ref_caps, row[_WORD_LEN_SLOT] - ref_word,
+                    repeats[i]))
     return out
 
 
-def neighbour_features(locals_: list[list[float]], i: int, shape: tuple[float, float, float]) -> list[float]:
+def _repeated_structure(blocks: list[Block]) -> list[float]:
+    """How many different parent elements hold blocks with the same tag path (log-scaled):
+    a story's paragraphs share one parent, while teaser cards and listings repeat the same
+    small structure under a parent each."""
+    parents: dict[str, set[int]] = {}
+    for b in blocks:
+        if len(b.containers) > 1:
+            parents.setdefault(b.dom_path, set()).add(b.containers[-2])
+    scale = {path: min(1.0, math.log1p(len(held) - 1) / 3.0) for path, held in parents.items()}
+    return [scale.get(b.dom_path, 0.0) if len(b.containers) > 1 else 0.0 for b in blocks]
+
+
+# Reference values when a page has no long block (typical English prose).
+_DEFAULT_REFERENCE = (0.45, 0.12, 0.8)
+_LONG_BLOCK = math.log1p(12) / 5.0  # log_words of a 12-word block
+
+
+def _page_reference(blocks: list[Block], locals_: list[list[float]]) -> tuple[float, float, float]:
+    """Length-weighted mean stopword density, capitalisation and word length of the page's
+    blocks of 12 words or more."""
+    total = stop = caps = word = 0.0
+    for b, row in zip(blocks, locals_):
+        if row[_WORDS_SLOT] >= _LONG_BLOCK:
+            weight = min(len(b.text), 1000)
+            total += weight
+            stop += weight * row[_STOP_SLOT]
+            caps += weight * row[_CAPS_SLOT]
+            word += weight * row[_WORD_LEN_SLOT]
+    if not total:
+        return _DEFAULT_REFERENCE
+    return stop / total, caps / total, word / total
+
+
+def neighbour_features(locals_: list[list[float]], i: int, shape: tuple[float, ...]) -> list[float]:
     """The shape of the blocks just before and after (zeros at the page edges), and the page
     shape around the block."""
     n = len(locals_)
@@ -469,7 +552,7 @@ def neighbour_features(locals_: list[list[float]], i: int, shape: tuple[float, f
     return [*before, *after, *shape]
 
 
-def with_neighbours(locals_: list[list[float]], shapes: list[tuple[float, float, float]]) -> list[list[float]]:
+def with_neighbours(locals_: list[list[float]], shapes: list[tuple[float, ...]]) -> list[list[float]]:
     """Every block's local features followed by its `neighbour_features` (the same values,
     with each block's neighbour slots picked once)."""
     picked = [_NO_NEIGHBOUR, *map(_neighbour_slots, locals_), _NO_NEIGHBOUR]  # picked[i + 1] is block i
