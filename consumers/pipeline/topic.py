@@ -1,8 +1,9 @@
 """IPTC Media Topics (top level) from the headline and story text.
 
-One naive Bayes model per language, shipped in models/topic-model.json.gz and trained by
-bench/train_topics.py (see models/README.md for data, licence and attribution). A language
-without a model, or `und`, gets no topic: we say nothing rather than guess.
+One linear model per language (complement naive Bayes corrected by a logistic regression, see
+topic_training.py), shipped in models/topic-model.json.gz and trained by bench/train_topics.py
+(see models/README.md for data, licence and attribution). A language without a model, or `und`,
+gets no topic: we say nothing rather than guess.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from .model import LanguageTag, TopicTag
-from .topic_model import NaiveBayes, hashed_features
+from .topic_model import TopicModel, hashed_features
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "topic-model.json.gz"
 MIN_TOP_SCORE = 0.25      # below this the best topic is a guess: no topic at all
@@ -22,10 +23,10 @@ MAX_TOPICS = 3
 
 
 @cache
-def load_models(path: Path = MODEL_PATH) -> tuple[dict[str, NaiveBayes], dict[str, str]]:
+def load_models(path: Path = MODEL_PATH) -> tuple[dict[str, TopicModel], dict[str, str]]:
     """({language: model}, {qcode: label}), read once per process."""
     data = json.loads(gzip.decompress(path.read_bytes()))
-    models = {language: NaiveBayes.from_json(model) for language, model in data["languages"].items()}
+    models = {language: TopicModel.from_json(model) for language, model in data["languages"].items()}
     return models, dict(data["topics"])
 
 

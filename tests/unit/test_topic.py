@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from consumers.pipeline.model import LanguageTag
-from consumers.pipeline.topic import MAX_TOPICS, TopicTagger
-from consumers.pipeline.topic_model import NaiveBayes, hashed_features
+from consumers.pipeline.topic import MAX_TOPICS, MODEL_PATH, TopicTagger, load_models
+from consumers.pipeline.topic_model import TopicModel, hashed_features
+from consumers.pipeline.topic_training import SparseRows, complement_nb, stratified_folds, train, vocabulary
 
 SPORT_EN = ("Late goal sends United into the cup final",
             "A header in the last minute of extra time gave United a 2-1 win over City on Saturday and a place "
@@ -78,20 +80,90 @@ def test_ships_english_and_french(tagger: TopicTagger) -> None:
     assert {"en", "fr"} <= set(tagger.languages)
 
 
+def test_shipped_model_is_small_and_whole() -> None:
+    assert MODEL_PATH.stat().st_size < 5_000_000  # the issue: a few MB at most
+    models, labels = load_models()
+    for model in models.values():
+        assert len(model.columns) == len(model.bias) == len(model.classes)
+        assert all(len(column) == len(model.rows) for column in model.columns)
+        assert set(model.classes) <= set(labels) and model.temperature > 0
+
+
 def test_hashed_features_are_stable_across_processes() -> None:
     # crc32, not the salted hash(): the shipped weights depend on these exact numbers.
     features = hashed_features("Goal goal, late GOAL! 42")
     assert features[846638] == 3  # "goal": words are lower-cased, digits dropped
-    assert sum(features.values()) == 4 + 3  # 4 words and 3 word pairs
+    assert sum(features.values()) == 4 + 3  # 4 words and 3 word pairs; no word is longer than the prefix
     assert features == hashed_features("goal goal late goal")
 
 
+def test_longer_words_share_a_prefix_feature() -> None:
+    one, other = hashed_features("governments"), hashed_features("governing")
+    assert sum(one.values()) == sum(other.values()) == 2  # the word and its prefix "gover"
+    assert len(set(one) & set(other)) == 1
+
+
+def test_sparse_rows_products_match_dense_algebra() -> None:
+    documents = [{1: 2, 2: 1}, {2: 3}, {3: 1, 1: 1}]
+    known = vocabulary(documents, min_documents=1)
+    x = SparseRows.build(documents, known)
+    dense = np.zeros(x.shape)
+    for number, features in enumerate(documents):
+        for feature, count in features.items():
+            dense[number, known[feature]] = np.log1p(count)
+    dense /= np.linalg.norm(dense, axis=1, keepdims=True)  # log(1 + count), L2-normalised rows
+    weights = np.arange(6, dtype=float).reshape(3, 2)
+    assert np.allclose(x.dot(weights), dense @ weights)
+    assert np.allclose(x.transposed_dot(weights), dense.T @ weights)
+    assert np.allclose(x.subset(np.array([0, 2])).dot(weights), dense[[0, 2]] @ weights)
+
+
+def test_complement_nb_favours_each_class_on_its_own_words() -> None:
+    documents = [{1: 3, 2: 1}, {1: 2}, {3: 3}, {3: 1, 2: 1}]
+    known = vocabulary(documents, min_documents=1)
+    x = SparseRows.build(documents, known)
+    nb = complement_nb(x, np.array([0, 0, 1, 1]), np.ones(4), 2)
+    assert nb[known[1], 0] > nb[known[1], 1] and nb[known[3], 1] > nb[known[3], 0]
+    assert np.allclose(nb.sum(1), 0.0)  # centred: a shift shared by all classes means nothing
+
+
+def test_stratified_folds_spread_each_label_round_robin() -> None:
+    assert stratified_folds(["a", "a", "b", "a", "b", "a"], 2).tolist() == [0, 1, 0, 0, 1, 1]
+
+
+SPORT_TEXTS = ("goal match striker keeper", "match coach goal league", "striker league goal penalty",
+               "keeper penalty match coach", "league striker coach goal")
+MONEY_TEXTS = ("bank shares profit market", "profit market bank inflation", "shares inflation bank rates",
+               "market rates profit shares", "inflation rates bank market")
+
+
+def test_shipped_scores_match_the_training_algebra() -> None:
+    # Inference (pure Python, int16) must compute what training optimised (numpy, float).
+    documents = [(hashed_features(t), "ball") for t in SPORT_TEXTS] + [(hashed_features(t), "money") for t in MONEY_TEXTS]
+    model = train(documents, min_documents=1)
+    query = hashed_features("the striker scored a goal past the keeper")
+    x = SparseRows.build([query], model.rows)
+    weights = np.stack([np.asarray(column, dtype=float) for column in model.columns], axis=1) / model.scale
+    assert model.scores(query) == pytest.approx((x.dot(weights)[0] + np.asarray(model.bias)).tolist())
+
+
 def test_model_learns_and_survives_a_json_round_trip() -> None:
-    documents = [(hashed_features(t), "ball") for t in ("goal match striker", "match coach goal", "striker league")]
-    documents += [(hashed_features(t), "money") for t in ("bank shares profit", "profit market bank", "shares inflation")]
-    model = NaiveBayes.train(documents, min_documents=1)
-    restored = NaiveBayes.from_json(model.to_json())
+    documents = [(hashed_features(t), "ball") for t in SPORT_TEXTS]
+    documents += [(hashed_features(t), "money") for t in MONEY_TEXTS]
+    model = train(documents, min_documents=1)
+    restored = TopicModel.from_json(model.to_json())
     query = hashed_features("the striker scored a goal")
     assert model.probabilities(query)[0][0] == restored.probabilities(query)[0][0] == "ball"
     assert model.probabilities(query) == restored.probabilities(query)
+    assert model.probabilities(hashed_features("the bank raised rates"))[0][0] == "money"
     assert model.probabilities(hashed_features("nothing known here")) == []
+
+
+def test_document_weights_shift_the_model() -> None:
+    # The same ambiguous text labelled both ways: the heavier label wins.
+    documents = [(hashed_features(t), "ball") for t in SPORT_TEXTS] + [(hashed_features(t), "money") for t in MONEY_TEXTS]
+    documents += [(hashed_features("transfer fee deal"), "ball"), (hashed_features("transfer fee deal"), "money")]
+    base = [1.0] * (len(documents) - 2)
+    query = hashed_features("transfer fee deal")
+    assert train(documents, base + [5.0, 0.2], min_documents=1).probabilities(query)[0][0] == "ball"
+    assert train(documents, base + [0.2, 5.0], min_documents=1).probabilities(query)[0][0] == "money"
