@@ -8,8 +8,9 @@ empty outputs, snippet scores (with-recall, without-absent, harmonic mean), page
 ms/page (extraction only: parse to article text, warm, one process), title accuracy (and
 author/date where gold has them), and peak RSS after each system. wcxb is also reported on
 article pages alone and on the half of the pages the classifier was NOT trained on (held out by
-domain, see bench/train_classifier.py). trafilatura runs with include_comments=False (the setting
-published benchmarks use). Exits 0 with a message when ../shared/data is absent.
+domain, see bench/train_classifier.py); trafilatura-eval also on its held-out half (odd ids).
+trafilatura runs with include_comments=False (the setting published benchmarks use). Exits 0
+with a message when ../shared/data is absent.
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ def report_rows(name: str, pages: list[GoldPage], outs: list[Output], full_text:
         held = held_out_ids()
         if held:
             subsets.append(("held-out", [i for i, p in enumerate(pages) if p.page_id in held]))
+    elif not full_text and (held_snippets := held_out_snippet_pages(pages)):
+        subsets.append(("held-out", held_snippets))
     for label, idx in subsets:
         cells = [f"{name:<12}", f"{label:<9}", f"{len(idx):>5}"]
         if full_text:
@@ -162,6 +165,15 @@ def held_out_ids() -> set[str]:
         except Exception:  # noqa: BLE001 - the split is optional information
             _HELD = set()
     return _HELD
+
+
+def held_out_snippet_pages(pages: list[GoldPage]) -> list[int]:
+    """Indices of the trafilatura-eval pages the classifier was NOT trained on (odd ids)."""
+    try:
+        from bench.train_classifier import is_training_snippet_page
+    except Exception:  # noqa: BLE001 - the split is optional information
+        return []
+    return [i for i, p in enumerate(pages) if not is_training_snippet_page(p.page_id)]
 
 
 def header(full_text: bool) -> str:

@@ -10,8 +10,10 @@ text: a block is story when most of its 4-token shingles (or, for blocks under 4
 token sequence) occur in the gold text. The HTML model also learns from the trafilatura-eval
 pages with an even id (multilingual: WCXB is English only), where only the blocks holding a
 `with` snippet (story) or a `without` snippet (boilerplate) are labelled; odd ids are held out.
-Each mode (html, text = whole-page plain-text rendering) gets its own weights. Stage 1 is a logistic regression on block features; stage 2 a logistic
-regression on stage-1 features plus context features computed from cross-fitted stage-1 scores.
+Each mode (html, text = whole-page plain-text rendering) gets its own weights. Stage 1 is a
+logistic regression on block features; stage 2 a logistic regression on stage-1 features plus
+context features computed from cross-fitted stage-1 scores; the decision thresholds are chosen on
+the training pages.
 Fitting: Newton / IRLS with L2, weighted by block length (the metric counts tokens) with every
 page carrying equal total weight. The data (CC BY 4.0, WCXB, Murrough Foley 2026) stays in
 ../shared; only the fitted weights are written.
@@ -223,7 +225,9 @@ def evaluate(recs: list[dict], weights: clf.StageWeights, mode: str) -> tuple:
 
 def choose_thresholds(recs: list[dict], beta1, revs, mode: str) -> tuple[clf.StageWeights, tuple]:
     """The (threshold, concentrated threshold) pair with the best training F1 plus, for HTML,
-    the best training snippet harmonic mean."""
+    the best training snippet harmonic mean. (Read from in-sample scores: choosing on
+    cross-fitted scores, from models fitted on half the training pages, picked 0.6/0.75 and
+    cost 0.010 held-out F1 for +0.009 held-out snippets.)"""
     if mode == "text":
         grid = [(t, None) for t in THRESHOLDS]
     else:
@@ -280,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         held_full, held_snip = evaluate(ho, weights, mode)
         snips = (f" | snippets train {train_snip.harmonic:.4f} held-out {held_snip.harmonic:.4f} "
                  f"(with {held_snip.with_recall:.4f}, w/o {held_snip.without_absent:.4f})") if held_snip.pages else ""
-        print(f"[{mode}] thresholds {weights.threshold}/{weights.concentrated_threshold} train F1 {train_full.f1:.4f} | "
+        print(f"[{mode}] thresholds {weights.threshold}/{weights.concentrated_threshold} "
+              f"train F1 {train_full.f1:.4f} | "
               f"held-out F1 {held_full.f1:.4f} P {held_full.precision:.4f} R {held_full.recall:.4f} "
               f"empty {held_full.empty}{snips} ({time.perf_counter() - t0:.0f}s)")
         strict = ({"concentrated_share": weights.concentrated_share,

@@ -58,7 +58,8 @@ _BOILER_ALTERNATIVES = (
     r"m\u00e1s noticias|lire aussi|sur le m\u00eame sujet|les plus lus|articles similaires|"
     r"leia (?:tamb\u00e9m|mais)|veja tamb\u00e9m|mais lidas|not\u00edcias relacionadas|"
     r"leggi anche|articoli correlati|i pi\u00f9 letti|lees ook|gerelateerde artikelen|"
-    r"wszelkie prawa|komentarz|udost\u0119pnij|czytaj (?:te\u017c|tak\u017ce|wi\u0119cej)|zobacz (?:te\u017c|tak\u017ce)|"
+    r"wszelkie prawa|komentarz|udost\u0119pnij|czytaj (?:te\u017c|tak\u017ce|wi\u0119cej)|"
+    r"zobacz (?:te\u017c|tak\u017ce)|"
     r"przeczytaj (?:te\u017c|tak\u017ce|r\u00f3wnie\u017c)|najcz\u0119\u015bciej czytane|"
     # photo credits and caption sources
     r"getty images|picture.alliance|shutterstock|istock\b|unsplash|"
@@ -66,7 +67,8 @@ _BOILER_ALTERNATIVES = (
 )
 # Furniture labels that open a line: inline "read also" links and photo credits.
 _BOILER_OPENINGS = (
-    r"(?:also read|read also|see also|related|puedes ver|mira|ver tambi\u00e9n)\s*:|(?:lea|lee) (?:tambi\u00e9n|m\u00e1s)|"
+    r"(?:also read|read also|see also|related|puedes ver|mira|ver tambi\u00e9n)\s*:|"
+    r"(?:lea|lee) (?:tambi\u00e9n|m\u00e1s)|"
     r"schon gelesen|siehe auch|voir aussi|(?:foto|photo|bild|image|credit|quelle|cr\u00e9dito|fuente|fot)s?\s*:"
 )
 

@@ -107,19 +107,24 @@ def element_hints(attrs: dict) -> frozenset[str]:
     if not attrs:
         return _NO_HINTS
     get = attrs.get
-    return _hints_of_attributes(get("class"), get("id"), get("role"), get("itemprop"))
+    found = _NO_HINTS
+    for name in _HINT_ATTRIBUTES:
+        value = get(name)
+        if value:
+            hints = _hints_of(value)
+            if hints:
+                found = found | hints if found else hints
+    return found
+
+
+_HINT_ATTRIBUTES = ("class", "id", "role", "itemprop")
 
 
 @lru_cache(maxsize=16384)
-def _hints_of_attributes(*values: str | None) -> frozenset[str]:
-    """(Attribute combinations repeat across a page's elements and across pages: cached.)"""
-    words = " ".join(v for v in values if v)
-    return _hints_of(words.lower()) if words else _NO_HINTS
-
-
-@lru_cache(maxsize=8192)
-def _hints_of(words: str) -> frozenset[str]:
-    tokens = words.split()
+def _hints_of(value: str) -> frozenset[str]:
+    """Hint groups of one attribute value (class lists repeat across a page's elements and
+    across a site's pages: cached; unique ids fall through to the token cache)."""
+    tokens = value.lower().split()
     if len(tokens) == 1:
         return _token_hints(tokens[0])
     found: frozenset[str] = frozenset()
@@ -142,15 +147,32 @@ def _token_hints(token: str) -> frozenset[str]:
 
 
 class _Frame:
-    """An open block element. Its tag path and enclosing serials are built on demand (only for
-    the few elements that hold text), from the parent chain."""
+    """An open block element. What it inherits (hidden, hint groups, inside a boilerplate or main
+    container) is worked out on demand, from the parent chain, only for the elements that hold
+    text and their ancestors: most block elements of a page hold none (wrappers, spacers, icons).
+    The tag path and enclosing serials are likewise built on demand."""
 
-    __slots__ = ("tag", "serial", "parent", "hints", "boiler", "main", "hidden", "depth", "_path", "_containers")
+    __slots__ = ("tag", "serial", "parent", "node", "depth", "_props", "_path", "_containers")
 
-    def __init__(self, tag, serial, parent, hints, boiler, main, hidden, depth):
-        self.tag, self.serial, self.parent, self.hints = tag, serial, parent, hints
-        self.boiler, self.main, self.hidden, self.depth = boiler, main, hidden, depth
+    def __init__(self, tag, serial, parent, node, depth, props=None):
+        self.tag, self.serial, self.parent, self.node, self.depth = tag, serial, parent, node, depth
+        self._props = props
         self._path = self._containers = None
+
+    @property
+    def props(self) -> tuple[bool, frozenset[str], bool, bool]:
+        """(hidden, hint groups, inside nav/footer/aside/form, inside article/main)."""
+        if self._props is not None:
+            return self._props
+        chain, frame = [], self
+        while frame._props is None:  # iterative: pages nest hundreds of levels deep
+            chain.append(frame)
+            frame = frame.parent
+        props = frame._props
+        for frame in reversed(chain):
+            props = frame._props = _element_props(frame.tag, frame.node.attributes, props)
+            frame.node = None
+        return props
 
     @property
     def path(self) -> str:
@@ -163,6 +185,19 @@ class _Frame:
         if self._containers is None:
             self._containers = (self.serial,) if self.parent is None else self.parent.containers + (self.serial,)
         return self._containers
+
+
+_ROOT_PROPS = (False, _NO_HINTS, False, False)
+
+
+def _element_props(tag: str, attrs: dict, parent: tuple[bool, frozenset[str], bool, bool]
+                   ) -> tuple[bool, frozenset[str], bool, bool]:
+    hidden, hints, boiler, main = parent
+    hidden = hidden or "hidden" in attrs or attrs.get("aria-hidden") == "true" or \
+        ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"] or "") is not None)
+    own = element_hints(attrs) if attrs and tag not in ("body", "html") else _NO_HINTS
+    return (hidden, hints | own if own else hints, boiler or tag in _BOILERPLATE_CONTAINERS,
+            main or tag in _MAIN_CONTAINERS or attrs.get("itemprop") == "articleBody")
 
 
 class _BlockBuilder:
@@ -184,7 +219,7 @@ class _BlockBuilder:
         if len(elements) > limits.max_dom_nodes:
             raise PageTooComplex(f"DOM over {limits.max_dom_nodes} block elements")
         root_id = root.mem_id
-        frames: dict[int, _Frame] = {root_id: _Frame("body", 0, None, _NO_HINTS, False, False, False, 0)}
+        frames: dict[int, _Frame] = {root_id: _Frame("body", 0, None, None, 0, _ROOT_PROPS)}
         leaf_links = _link_chars_by_block(root_id, root.css("a"), {node.mem_id for node in elements})
         serial = 0
         pending = pending_frame = pending_id = None  # the previous block element: a leaf unless
@@ -203,21 +238,19 @@ class _BlockBuilder:
             if pending is not None:
                 self._emit_element(pending, pending_frame, pending_id != parent_id, leaf_links)
             pending, pending_id = node, node.mem_id
-            pending_frame = frames[pending_id] = self._frame(node.tag, node.attributes, parent_frame, serial, depth)
+            pending_frame = frames[pending_id] = _Frame(node.tag, serial, parent_frame, node, depth)
         if pending is not None:
             self._emit_element(pending, pending_frame, True, leaf_links)
         return self.blocks[: limits.max_blocks]
 
     def _emit_element(self, node, frame: _Frame, leaf: bool, leaf_links: dict[int, int]) -> None:
-        if frame.hidden:
-            return
         if leaf:
             text = node.text(deep=True, separator="")
-            if text and not text.isspace():
+            if text and not text.isspace() and not frame.props[0]:
                 self._emit(frame, text, leaf_links.get(node.mem_id, 0))
         else:
             own = node.text(deep=False, separator="")
-            if own and not own.isspace():
+            if own and not own.isspace() and not frame.props[0]:
                 self._emit(frame, *self._own_text(node))
 
     @staticmethod
@@ -235,29 +268,26 @@ class _BlockBuilder:
                     links += len(text.strip())
         return "".join(parts), links
 
-    @staticmethod
-    def _frame(tag: str, attrs: dict, parent: _Frame, serial: int, depth: int) -> _Frame:
-        hidden = parent.hidden or "hidden" in attrs or attrs.get("aria-hidden") == "true" or \
-            ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"] or "") is not None)
-        own = element_hints(attrs) if attrs and tag not in ("body", "html") else _NO_HINTS
-        return _Frame(tag, serial, parent, parent.hints | own if own else parent.hints,
-                      parent.boiler or tag in _BOILERPLATE_CONTAINERS,
-                      parent.main or tag in _MAIN_CONTAINERS or attrs.get("itemprop") == "articleBody", hidden,
-                      depth)
-
     def _emit(self, frame: _Frame, raw: str, link_chars: int) -> None:
+        if "\xad" in raw or "\u200b" in raw or "\ufeff" in raw:
+            raw = raw.translate(_INVISIBLE)
         text = " ".join(raw.split())  # same whitespace set as re's \s: collapse and strip
         if not text:
             return
         tag = frame.tag
+        _, hints, boiler, main = frame.props
         self.blocks.append(Block(
             text=text, kind=_BLOCK_TAGS.get(tag, BlockKind.PARAGRAPH), index=len(self.blocks), tag=tag,
             dom_path=frame.path, link_chars=min(link_chars, len(text)), heading_level=_HEADING_LEVELS.get(tag, 0),
-            in_main=frame.main, boilerplate_hint=frame.boiler, hints=frame.hints, containers=frame.containers,
+            in_main=main, boilerplate_hint=boiler, hints=hints, containers=frame.containers,
         ))
 
 
 _HEADING_LEVELS = {f"h{level}": level for level in range(1, 7)}
+# Invisible characters dropped from block text: soft hyphens (German sites hyphenate every long
+# word with them, which splits its words for the features and for any reader of the text),
+# zero-width spaces and stray byte-order marks.
+_INVISIBLE = {0xAD: None, 0x200B: None, 0xFEFF: None}
 
 
 def _nearest_frame(node, frames: dict[int, _Frame]) -> tuple[int | None, _Frame | None, int]:

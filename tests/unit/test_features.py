@@ -2,7 +2,8 @@
 
 import re
 
-from consumers.pipeline.features import (LOCAL_NAMES, NEIGHBOUR_NAMES, context_features, factor_by_first_letter,
+from consumers.pipeline.features import (CONTEXT_NAMES, LOCAL_NAMES, NEIGHBOUR_NAMES, context_features,
+                                         factor_by_first_letter,
                                          has_boiler_phrase, local_features, neighbour_features, page_shape,
                                          story_coherence, with_neighbours)
 from consumers.pipeline.html_blocks import parse_html
@@ -41,6 +42,56 @@ def test_boiler_phrases_still_found():
     assert has_boiler_phrase("Leave a Reply")
     assert has_boiler_phrase("\u00a9 2025 Example")
     assert not has_boiler_phrase("The reservoirs were filling faster than expected.")
+
+
+def test_multilingual_furniture_phrases():
+    for text in ("Mehr zum Thema", "Lea tambi\u00e9n: Impiden ingreso a Nicaragua", "Golf im TV (Foto: Getty)",
+                 "\u00c0 lire aussi", "Czytaj tak\u017ce", "Bild: Hersteller", "Related: ten storm tips"):
+        assert has_boiler_phrase(text), text
+    # an interview answer or a sentence about a photo is not a credit line
+    for text in ("Felix Stalder: Zu wissen, mit wem Patienten Kontakt hatten, ist wichtig.",
+                 "The photo shows the flooded valley."):
+        assert not has_boiler_phrase(text), text
+
+
+def _column(rows, names, name):
+    return [row[names.index(name)] for row in rows]
+
+
+def test_page_relative_features_take_the_page_as_reference():
+    prose = ("Die Regierung hat am Dienstag neue Regeln f\u00fcr den Datenschutz beschlossen, "
+             "und die Opposition kritisiert den Entwurf als zu schwach.")
+    blocks = [Block(text=t, kind=BlockKind.PARAGRAPH, index=i) for i, t in enumerate([prose, prose + " Mehr dazu.",
+                                                                                    "Startseite"])]
+    locals_ = [local_features(b, frozenset()) for b in blocks]
+    rows = with_neighbours(locals_, page_shape(blocks, locals_))
+    names = LOCAL_NAMES + NEIGHBOUR_NAMES
+    caps = _column(rows, names, "caps_vs_page")
+    assert abs(caps[0]) < 0.05 and caps[2] > 0.5  # prose like the page's prose; a one-word menu entry is not
+    assert _column(rows, names, "stop_vs_page")[2] < -0.2
+
+
+def test_repeated_structure_marks_cards_not_one_article():
+    cards = "".join(f'<div class="card"><h3>Teaser {i}</h3><p>Short summary of story {i}.</p></div>' for i in range(6))
+    article = "<article>" + "".join(f"<p>Paragraph {i} of the story.</p>" for i in range(6)) + "</article>"
+    blocks, _ = parse_html(f"<body>{article}{cards}</body>", Limits(), Deadline(5.0))
+    locals_ = [local_features(b, frozenset()) for b in blocks]
+    repeated = _column(with_neighbours(locals_, page_shape(blocks, locals_)), LOCAL_NAMES + NEIGHBOUR_NAMES,
+                       "repeated_structure")
+    assert all(r == 0.0 for b, r in zip(blocks, repeated) if "of the story" in b.text)
+    assert all(r > 0.5 for b, r in zip(blocks, repeated) if "Teaser" in b.text or "summary" in b.text)
+
+
+def test_comment_hint_counts_only_after_uncommented_story_text():
+    article = "<article>" + "<p>" + "The council met on Tuesday and agreed the new budget. " * 25 + "</p></article>"
+    comments = '<div id="comments"><p>Great article, thanks for writing it.</p></div>'
+    forum = '<div class="comment-thread"><p>First post of the thread.</p></div>'
+    for html, expected in ((article + comments, 1.0), (forum, 0.0)):
+        blocks, _ = parse_html(f"<body>{html}</body>", Limits(), Deadline(5.0))
+        locals_ = [local_features(b, frozenset()) for b in blocks]
+        x1 = with_neighbours(locals_, page_shape(blocks, locals_))
+        ctx = context_features(blocks, [0.9] * len(blocks), x1)
+        assert _column(ctx, CONTEXT_NAMES, "comment_after_story")[-1] == expected
 
 
 def test_local_features_have_one_value_per_name():

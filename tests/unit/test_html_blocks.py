@@ -44,6 +44,18 @@ def test_scripts_styles_and_hidden_elements_are_skipped():
     assert [b.text for b in blocks] == ["Visible"]
 
 
+def test_hidden_flags_and_hints_of_ancestors_reach_text_nested_in_empty_wrappers():
+    blocks = blocks_of('<div class="comments" aria-hidden="true"><div><div><p>Hidden reply</p></div></div></div>'
+                       '<section class="comment-list"><div><div><p>Shown reply</p></div></div></section>')
+    assert [b.text for b in blocks] == ["Shown reply"]
+    assert "comment" in blocks[0].hints
+
+
+def test_soft_hyphens_and_zero_width_characters_are_dropped():
+    blocks = blocks_of("<p>Wein\u00adberg\u200b und \ufeffKeller</p>")
+    assert [b.text for b in blocks] == ["Weinberg und Keller"]
+
+
 def test_noscript_content_is_read_as_markup():
     blocks = blocks_of("<body><noscript><div><p>Server rendered post text</p></div></noscript></body>")
     assert [b.text for b in blocks] == ["Server rendered post text"]
@@ -69,6 +81,8 @@ def test_element_hints_vocabulary():
     assert "related" in element_hints({"class": "related-posts"})
     assert element_hints({}) == frozenset()
     assert "hidden" not in element_hints({"class": "overflow-hidden"})
+    # class, id, role and itemprop are read alike, whatever their case
+    assert element_hints({"class": "entry", "id": "Comments-42", "role": "navigation"}) == {"content", "comment", "nav"}
 
 
 def test_node_limit_raises_page_too_complex():
