@@ -78,13 +78,20 @@ def _scrub_surrogates(value: object) -> object:
     return value
 
 
-def page_from_object(obj: dict, limits: Limits) -> RawPage | Failed:
-    record_id = _record_id(obj.get("id"))
+def record_identity(obj: object) -> tuple[str | None, str | None]:
+    """The id and url a rejection or dead letter reports for a raw record (parsed JSON, or
+    anything else for an unreadable one): only what is well-typed, the url bounded."""
+    if not isinstance(obj, dict):
+        return None, None
     url = obj.get("url")
-    url = url if isinstance(url, str) else None
+    return _record_id(obj.get("id")), url[:MAX_URL_CHARS] if isinstance(url, str) else None
+
+
+def page_from_object(obj: dict, limits: Limits) -> RawPage | Failed:
+    record_id, url = record_identity(obj)
     violation = schema_violation(obj)
     if violation is not None:
-        return Failed(FailureKind.SCHEMA_VIOLATION, violation, record_id, url[:MAX_URL_CHARS] if url else None)
+        return Failed(FailureKind.SCHEMA_VIOLATION, violation, record_id, url)
     assert url is not None
     body_or_failure = _body(obj)
     if isinstance(body_or_failure, Failed):

@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from ..pipeline.model import Failed, FailureKind
 from ..settings import Settings
 from .heartbeat import InFlight, PoisonLedger, PoisonRecord, read_in_flight
@@ -203,57 +201,28 @@ class DeadLetterWriter:
         return False
 
     def _write_once(self, partition: int, offset: int, kind: FailureKind, message: str) -> None:
+        # Imported here: the supervisor stays small until it has a record to dead-letter.
         from confluent_kafka import Producer
 
-        from ..kafka_config import confluent_config
-        from ..routing import Source, route
-        from .topics import MAX_MESSAGE_BYTES
+        from ..pipeline.decode import load_json, record_identity
+        from ..replay import producer_config
+        from ..routing import route
+        from .gaps import KafkaOffsetSource
+        from .processor import source_of
 
-        raw, timestamp_ms, trace_id = self._read(partition, offset)
-        record_id, url = _id_and_url(raw)
+        read = KafkaOffsetSource(self.settings).read(self.settings.raw_topic, partition, offset, offset + 1)
+        if not read:
+            raise LookupError(f"{self.settings.raw_topic}/{partition} offset {offset} holds no record")
+        raw = read[0].value or b""
+        record_id, url = record_identity(load_json(raw))
         failed = Failed(kind, message, record_id=record_id, url=url)
-        source = Source(self.settings.raw_topic, partition, offset, timestamp_ms, trace_id)
-        producer = Producer({**confluent_config(self.settings), "enable.idempotence": True,
-                             "message.max.bytes": MAX_MESSAGE_BYTES})
+        producer = Producer(producer_config(self.settings))
         errors: list[str] = []
-        for out in route(failed, raw, source, self.settings):
+        for out in route(failed, raw, source_of(read[0].message), self.settings):
             producer.produce(out.topic, out.value, out.key, headers=list(out.headers),
                              on_delivery=lambda error, _msg: errors.append(str(error)) if error else None)
         if producer.flush(30) or errors:
             raise RuntimeError(f"dead letter not acknowledged: {errors or 'timeout'}")
-
-    def _read(self, partition: int, offset: int) -> tuple[bytes, int | None, str | None]:
-        from confluent_kafka import Consumer, TopicPartition
-
-        from ..kafka_config import confluent_config
-        from .processor import trace_id_of
-
-        consumer = Consumer({**confluent_config(self.settings), "group.id": f"{self.settings.consumer_group}-supervisor",
-                             "enable.auto.commit": False, "enable.partition.eof": False})
-        try:
-            consumer.assign([TopicPartition(self.settings.raw_topic, partition, offset)])
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                message = consumer.poll(1.0)
-                if message is None or message.error():
-                    continue
-                _kind, timestamp_ms = message.timestamp()
-                return (message.value() or b"", timestamp_ms if timestamp_ms > 0 else None,
-                        trace_id_of(message.headers()))
-            raise TimeoutError(f"could not read {self.settings.raw_topic}/{partition} offset {offset}")
-        finally:
-            consumer.close()
-
-
-def _id_and_url(raw: bytes) -> tuple[str | None, str | None]:
-    try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None, None
-    if not isinstance(obj, dict):
-        return None, None
-    record_id, url = obj.get("id"), obj.get("url")
-    return (record_id if isinstance(record_id, str) else None, url if isinstance(url, str) else None)
 
 
 def child_command(loglevel: str) -> list[str]:

@@ -135,3 +135,12 @@ def test_unknown_charset_label_is_ignored() -> None:
 def test_binary_bytes_map_to_latin1_for_the_guards() -> None:
     data = b"%PDF-1.4\n\x00\x01\x02\xff binary"
     assert decoded(data, "utf-8") == data.decode("latin-1")
+
+
+def test_record_identity_reports_only_well_typed_ids_and_a_bounded_url():
+    from consumers.pipeline.decode import MAX_URL_CHARS, load_json, record_identity
+
+    assert record_identity({"id": 7, "url": "https://x.example/a"}) == ("7", "https://x.example/a")
+    assert record_identity({"id": ["no"], "url": "u" * (MAX_URL_CHARS + 5)}) == (None, "u" * MAX_URL_CHARS)
+    assert record_identity(load_json(b'{"id": "a",')) == (None, None)  # unreadable JSON
+    assert record_identity(load_json(b'[1, 2]')) == (None, None)
