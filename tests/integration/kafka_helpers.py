@@ -221,16 +221,20 @@ def committed_offsets(settings: Settings) -> dict[int, int]:
     return {tp.partition: tp.offset for tp in committed if tp.offset >= 0}
 
 
-def scrape_metrics(settings: Settings) -> dict[str, float]:
-    """The worker's /metrics as {'name{label="v"}': value} (sample names with their labels)."""
+def metrics_text(port: int) -> str:
+    """A worker's /metrics page as served."""
     import urllib.request
 
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        return response.read().decode()
+
+
+def scrape_metrics(settings: Settings) -> dict[str, float]:
+    """The worker's /metrics as {'name{label="v"}': value} (sample names with their labels)."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    with urllib.request.urlopen(f"http://127.0.0.1:{settings.metrics_port}/metrics", timeout=5) as response:
-        text = response.read().decode()
     samples = {}
-    for family in text_string_to_metric_families(text):
+    for family in text_string_to_metric_families(metrics_text(settings.metrics_port)):
         for sample in family.samples:
             labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
             samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value

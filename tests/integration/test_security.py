@@ -21,7 +21,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,8 +35,8 @@ from consumers.redaction import SecretRedaction, secrets_of
 from consumers.replay import run_replay
 from consumers.settings import EXIT_CONFIG, SecurityProtocol, Settings
 from consumers.tail import run_tail
-from kafka_helpers import OutcomeReader, broker_reachable, create_topics, free_port, produce, settings_env, \
-    unique_settings
+from kafka_helpers import OutcomeReader, broker_reachable, create_topics, free_port, metrics_text, produce, \
+    settings_env, unique_settings
 from page_factory import article_page, story_sentence
 
 REPO = Path(__file__).resolve().parents[2]
@@ -118,11 +117,6 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(10)
 
 
-def scrape_metrics(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        return response.read().decode()
-
-
 def plaintext_view(settings: Settings, broker: SecureBroker) -> Settings:
     """The same topics seen through the PLAINTEXT listener: the test's own reader needs no login."""
     return replace(settings, broker_url=f"kafka://{broker.plaintext}", security_protocol="PLAINTEXT",
@@ -151,7 +145,7 @@ def test_worker_with_the_right_credentials_processes_pages_and_never_shows_the_p
         done = reader.wait_until(lambda r: len(r.sources()) >= len(produced) or worker.poll() is not None,
                                  timeout=120)
         assert done and worker.poll() is None, log_path.read_text(errors="replace")[-3000:]
-        metrics = scrape_metrics(settings.metrics_port)
+        metrics = metrics_text(settings.metrics_port)
     finally:
         stop(worker)
         reader.poll(0.5)

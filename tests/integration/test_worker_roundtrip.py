@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import time
-import urllib.request
 from collections import Counter
 
 import orjson
 
 from consumers.pipeline.ids import article_id
-from kafka_helpers import OutcomeReader, WorkerProcess, create_topics, produce
+from kafka_helpers import OutcomeReader, WorkerProcess, create_topics, metrics_text, produce
 from page_factory import article_page, article_url, story_sentence
 
 PAGES = 40
-
-
-def scrape(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        return response.read().decode()
 
 
 def metric(text: str, name: str) -> float | None:
@@ -38,10 +32,10 @@ def test_every_raw_page_yields_one_outcome_with_stable_keys_and_content(settings
     try:
         everything = reader.wait_until(lambda r: len(r.sources()) >= len(produced), timeout=120)
         assert everything, f"{len(reader.sources())}/{len(produced)} outcomes\n{worker.log_tail()}"
-        metrics_text = ""
+        exported = ""
         for _ in range(30):  # lag is sampled every few seconds
-            metrics_text = scrape(settings.metrics_port)
-            if metric(metrics_text, "storysift_consumer_lag_messages") is not None:
+            exported = metrics_text(settings.metrics_port)
+            if metric(exported, "storysift_consumer_lag_messages") is not None:
                 break
             time.sleep(0.5)
     finally:
@@ -71,9 +65,9 @@ def test_every_raw_page_yields_one_outcome_with_stable_keys_and_content(settings
     assert duplicate.topic == settings.rejections_topic and duplicate.value["reason"] == "duplicate"
     assert duplicate.key == produced[0].key
 
-    assert metric(metrics_text, "storysift_pages_consumed_total") == len(produced)
-    assert metric(metrics_text, "storysift_articles_published_total") == PAGES
-    assert metric(metrics_text, "storysift_consumer_lag_messages") is not None
+    assert metric(exported, "storysift_pages_consumed_total") == len(produced)
+    assert metric(exported, "storysift_articles_published_total") == PAGES
+    assert metric(exported, "storysift_consumer_lag_messages") is not None
     partitions = Counter(p.partition for p in produced)
     assert len(partitions) > 1, "pages should spread over the partitions by key"
 
