@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import Enum, StrEnum
 from pathlib import Path
@@ -120,20 +121,22 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
         env = os.environ if environ is None else environ
-        defaults = cls()
-        values: dict[str, object] = {}
-        for f in fields(cls):
-            if f.name == "limits":
-                continue
-            raw = _secret(env, f.name) if f.name in SECRET_FIELDS else env.get(_PREFIX + f.name.upper())
-            if raw is not None:
-                values[f.name] = _convert(raw, type(getattr(defaults, f.name)), _PREFIX + f.name.upper())
-        limit_values = {}
-        for f in fields(Limits):
-            raw = env.get(_PREFIX + f.name.upper())
-            if raw is not None:
-                limit_values[f.name] = _convert(raw, type(getattr(Limits(), f.name)), _PREFIX + f.name.upper())
-        return cls(limits=Limits(**limit_values), **values)
+        values = _fields_from_env(cls, env, skip=("limits",))
+        return cls(limits=Limits(**_fields_from_env(Limits, env)), **values)
+
+
+def _fields_from_env(kind: type, env: Mapping[str, str], skip: tuple[str, ...] = ()) -> dict[str, object]:
+    """The fields of dataclass `kind` set in the environment, converted to their defaults' types;
+    secrets may come from a file (`_secret`)."""
+    defaults = kind()
+    values: dict[str, object] = {}
+    for f in fields(kind):
+        if f.name in skip:
+            continue
+        raw = _secret(env, f.name) if f.name in SECRET_FIELDS else env.get(env_name(f.name))
+        if raw is not None:
+            values[f.name] = _convert(raw, type(getattr(defaults, f.name)), env_name(f.name))
+    return values
 
 
 def settings_or_exit(command: str = "storysift", environ: dict[str, str] | None = None,
@@ -151,7 +154,7 @@ def env_name(field_name: str) -> str:
     return _PREFIX + field_name.upper()
 
 
-def _secret(env: dict[str, str] | os._Environ, name: str) -> str | None:
+def _secret(env: Mapping[str, str], name: str) -> str | None:
     """STORYSIFT_<NAME>, or the content of the file STORYSIFT_<NAME>_FILE names (one trailing
     newline dropped: secret files are often written with one)."""
     direct, path = env.get(env_name(name)) or None, env.get(env_name(name) + "_FILE") or None
