@@ -117,11 +117,49 @@ def guard_assignments(app: faust.App, raw_topic: str, guard: OffsetGuard) -> Non
 
     @app.on_partitions_assigned.connect
     async def read_committed_offsets(_app: Any, assigned: Any, **_kwargs: Any) -> None:
+        install_commit_guard(app.consumer, raw_topic, guard)  # before anything can be committed
         await asyncio.to_thread(guard.on_assigned, raw_partitions(assigned))
 
     @app.on_partitions_revoked.connect
     async def forget_offsets(_app: Any, revoked: Any, **_kwargs: Any) -> None:
         guard.on_revoked(raw_partitions(revoked))
+
+
+def install_commit_guard(consumer: Any, raw_topic: str, guard: OffsetGuard) -> None:
+    """Raw-topic offsets to commit come from the guard, not from Faust's acks (see gaps.py):
+    Faust would commit past a batch still being processed. Other topics keep Faust's choice."""
+    if getattr(consumer, "_storysift_commit_guard", False):
+        return
+    faust_choice = consumer._filter_committable_offsets
+
+    def committable_offsets(tps: Any) -> dict[Any, int]:
+        tps = set(tps) | {tp for tp in consumer.assignment() if tp.topic == raw_topic}
+        offsets = faust_choice([tp for tp in tps if tp.topic != raw_topic])
+        for tp in tps:
+            if tp.topic != raw_topic:
+                continue
+            offset = guard.committable((tp.topic, tp.partition))
+            if offset is None:
+                continue
+            forget_acks_below(consumer, tp, offset)
+            if consumer._should_commit(tp, offset):
+                offsets[tp] = offset
+        return offsets
+
+    consumer._filter_committable_offsets = committable_offsets
+    consumer._storysift_commit_guard = True
+
+
+def forget_acks_below(consumer: Any, tp: Any, offset: int) -> None:
+    """Faust's own ack bookkeeping for `tp` is no longer consulted: keep it from growing."""
+    acked = consumer._acked.get(tp)
+    if acked:
+        kept = [o for o in acked if o >= offset]
+        consumer._acked_index[tp].difference_update(o for o in acked if o < offset)
+        acked[:] = kept
+    gaps = consumer._gap.get(tp)
+    if gaps:
+        gaps.chop(0, offset)
 
 
 def app_config(settings: Settings) -> dict[str, Any]:

@@ -8,6 +8,13 @@ against"). So the agent does not trust the offsets it is given: at each assignme
 group's committed offsets, and when a batch starts past the next expected offset of a
 partition, the missing range is read directly with confluent-kafka and processed in the same
 batch, before the batch is acked.
+
+Faust's commits cannot be trusted either: its gap bookkeeping counts the first record after a
+skipped range as done as soon as it is *delivered*, so it committed offsets of a batch still
+being processed, and a worker that died in that batch lost them (seen in the poison-record test).
+So the guard also says what may be committed: each completed batch is a claim on its offsets
+until it is published, and `committable` never passes the first offset of an unsettled claim
+(install_commit_guard puts that in place of Faust's own choice).
 """
 
 from __future__ import annotations
@@ -53,6 +60,17 @@ class OffsetSource(Protocol):
     def watermarks(self, topic: str, partition: int) -> tuple[int, int]: ...
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A batch made whole by the guard. Until it is settled (published), nothing at or past the
+    first offset it holds of a partition may be committed."""
+
+    events: list[Any]
+    first: dict[TopicPart, int]  # lowest offset per partition
+    next: dict[TopicPart, int]  # one past the highest offset per partition
+    generation: dict[TopicPart, int]  # of the partition's assignment when claimed
+
+
 # A partition with records waiting and nothing delivered for this long is stalled (seen on
 # faust-streaming 0.15.3: after an assignment a partition's records may never reach the agent).
 STALL_SECONDS = 15.0
@@ -70,9 +88,12 @@ class OffsetGuard:
         self.filled = 0
         self.redelivered = 0
         self.progress_at: dict[TopicPart, float] = {}
+        self.done: dict[TopicPart, int] = {}  # every offset below was published (or committed before)
+        self.generation: dict[TopicPart, int] = {}
+        self._open: dict[int, Claim] = {}
         self._holds = 0
         self._held_since = 0.0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # claim() calls complete()
 
     def hold(self, now: float | None = None) -> None:
         """A batch is being processed: Faust cannot deliver meanwhile, so this time is not a stall
@@ -103,6 +124,8 @@ class OffsetGuard:
                 self.expected.pop(tp, None)
                 self.known.discard(tp)
                 self.progress_at.pop(tp, None)
+                self.done.pop(tp, None)
+                self.generation[tp] = self.generation.get(tp, 0) + 1
 
     def stalled_reads(self, max_records: int, now: float | None = None) -> list[RawEvent]:
         """Records of assigned partitions that have waited STALL_SECONDS with nothing delivered,
@@ -126,6 +149,38 @@ class OffsetGuard:
             self.filled += len(read)
             events.extend(read)
         return events
+
+    def claim(self, events: Sequence[Any]) -> Claim:
+        """`complete(events)`, held open until `settle` says its records are published."""
+        with self._lock:
+            whole = self.complete(events)
+            first: dict[TopicPart, int] = {}
+            after: dict[TopicPart, int] = {}
+            for event in whole:
+                tp = (event.message.topic, event.message.partition)
+                first[tp] = min(first.get(tp, event.message.offset), event.message.offset)
+                after[tp] = max(after.get(tp, 0), event.message.offset + 1)
+            claim = Claim(whole, first, after, {tp: self.generation.get(tp, 0) for tp in first})
+            self._open[id(claim)] = claim
+            return claim
+
+    def settle(self, claim: Claim) -> None:
+        """The claim's records are published: their offsets may be committed."""
+        with self._lock:
+            self._open.pop(id(claim), None)
+            for tp, after in claim.next.items():
+                if tp in self.done and claim.generation[tp] == self.generation.get(tp, 0):
+                    self.done[tp] = max(self.done[tp], after)
+
+    def committable(self, tp: TopicPart) -> int | None:
+        """The offset the group may commit for `tp`: below it every record was published."""
+        with self._lock:
+            done = self.done.get(tp)
+            if done is None:
+                return None
+            generation = self.generation.get(tp, 0)
+            pending = [c.first[tp] for c in self._open.values() if tp in c.first and c.generation[tp] == generation]
+            return min([done, *pending]) if pending else done
 
     def complete(self, events: Sequence[Any]) -> list[Any]:
         """`events` with any skipped records of their partitions read back and put in front, and
@@ -167,6 +222,7 @@ class OffsetGuard:
 
     def _start_at(self, tp: TopicPart, committed: int | None) -> None:
         self.known.add(tp)
+        self.generation[tp] = self.generation.get(tp, 0) + 1  # claims of an earlier assignment settle nothing
         self.progress_at[tp] = time.monotonic()
         if committed is None:
             # Nothing committed yet: the worker reads from the earliest record (auto offset reset),
@@ -174,6 +230,7 @@ class OffsetGuard:
             # let its startup skip lose a partition's first records (seen in the rebalance test).
             committed = self.source.watermarks(*tp)[0]
         self.expected[tp] = committed
+        self.done[tp] = committed
 
 
 class KafkaOffsetSource:

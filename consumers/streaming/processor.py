@@ -75,7 +75,10 @@ class BatchProcessor:
         self.guard.hold()
         try:
             # blocking lookups and reads: off the event loop
-            return await self._handle(await asyncio.to_thread(self.guard.complete, events))
+            claim = await asyncio.to_thread(self.guard.claim, events)
+            processed = await self._handle(claim.events)
+            self.guard.settle(claim)  # published: these offsets may be committed now
+            return processed
         finally:
             self.guard.release()
 

@@ -23,6 +23,10 @@ def marked(record: bytes, marker: str) -> bytes:
     return record.replace(b"</article>", f"<p>{marker}</p></article>".encode())
 
 
+def missing(produced, reader: OutcomeReader) -> list[tuple[int, int]]:
+    return sorted({(r.partition, r.offset) for r in produced} - reader.sources())
+
+
 def test_a_record_that_hangs_or_crashes_the_worker_is_dead_lettered_and_never_retried(settings, tmp_path):
     settings = replace(settings, stuck_record_seconds=STUCK_SECONDS, crash_attempts=2,
                        failpoints="hang=POISON-HANG,crash=POISON-CRASH")
@@ -38,7 +42,8 @@ def test_a_record_that_hangs_or_crashes_the_worker_is_dead_lettered_and_never_re
     began = time.monotonic()
     try:
         done = reader.wait_until(lambda r: len(r.sources()) >= PAGES, timeout=240)
-        assert done, f"{len(reader.sources())}/{PAGES} outcomes\n{worker.log_tail(60)}"
+        assert done, (f"{len(reader.sources())}/{PAGES} outcomes, missing {missing(produced, reader)}\n"
+                      f"{worker.log_tail(60)}")
         all_seconds = time.monotonic() - began
         assert worker.alive(), "the supervisor gave up"
         worker.stop()
