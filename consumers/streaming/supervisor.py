@@ -204,25 +204,41 @@ class DeadLetterWriter:
         # Imported here: the supervisor stays small until it has a record to dead-letter.
         from confluent_kafka import Producer
 
-        from ..pipeline.decode import load_json, record_identity
         from ..replay import producer_config
-        from ..routing import route
-        from .gaps import KafkaOffsetSource
-        from .processor import source_of
 
-        read = KafkaOffsetSource(self.settings).read(self.settings.raw_topic, partition, offset, offset + 1)
-        if not read:
-            raise LookupError(f"{self.settings.raw_topic}/{partition} offset {offset} holds no record")
-        raw = read[0].value or b""
-        record_id, url = record_identity(load_json(raw))
-        failed = Failed(kind, message, record_id=record_id, url=url)
         producer = Producer(producer_config(self.settings))
         errors: list[str] = []
-        for out in route(failed, raw, source_of(read[0].message), self.settings):
+        for out in self.letters(partition, offset, kind, message):
             producer.produce(out.topic, out.value, out.key, headers=list(out.headers),
                              on_delivery=lambda error, _msg: errors.append(str(error)) if error else None)
         if producer.flush(30) or errors:
             raise RuntimeError(f"dead letter not acknowledged: {errors or 'timeout'}")
+
+    def letters(self, partition: int, offset: int, kind: FailureKind, message: str) -> list[Any]:
+        """The routed dead letter for the raw record at `offset`, with its original bytes when the
+        topic still holds it. A record that retention or compaction removed since is still
+        dead-lettered (and so skipped by the next worker), saying its bytes are gone: retrying
+        would keep the worker down for good."""
+        from ..pipeline.decode import load_json, record_identity
+        from ..routing import Source, route
+        from .processor import source_of
+
+        read = self.read_raw(partition, offset)
+        if read is None:
+            failed = Failed(kind, f"{message}; the raw record is no longer in the topic (retention or "
+                                  "compaction), so its original bytes are not included")
+            return route(failed, b"", Source(self.settings.raw_topic, partition, offset), self.settings)
+        raw = read.value or b""
+        record_id, url = record_identity(load_json(raw))
+        return route(Failed(kind, message, record_id=record_id, url=url), raw, source_of(read.message),
+                     self.settings)
+
+    def read_raw(self, partition: int, offset: int) -> Any:
+        """The raw record (a RawEvent), or None when the topic no longer holds that offset."""
+        from .gaps import KafkaOffsetSource
+
+        read = KafkaOffsetSource(self.settings).read(self.settings.raw_topic, partition, offset, offset + 1)
+        return read[0] if read else None
 
 
 def child_command(loglevel: str) -> list[str]:

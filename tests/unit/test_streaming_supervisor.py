@@ -98,3 +98,41 @@ def test_a_dead_letter_that_cannot_be_written_is_abandoned_when_the_supervisor_s
     writer = Unreachable(Settings(data_dir=str(tmp_path)), retry_seconds=0.01)
     attempts = iter(range(3))
     assert writer.write(1, 7, FailureKind.WORKER_HANG, "stuck", give_up=lambda: next(attempts, None) is None) is False
+
+
+def writer_holding(settings: Settings, records: dict[int, bytes]):
+    """A DeadLetterWriter whose raw topic is a dict: offset -> bytes."""
+    from consumers.streaming.gaps import RawEvent, RawMessage
+    from consumers.streaming.supervisor import DeadLetterWriter
+
+    class Writer(DeadLetterWriter):
+        def read_raw(self, partition, offset):
+            if offset not in records:
+                return None
+            return RawEvent(records[offset], RawMessage(settings.raw_topic, partition, offset, None))
+
+    return Writer(settings)
+
+
+def test_a_dead_letter_carries_the_original_bytes_and_the_records_identity(tmp_path):
+    import base64
+
+    import orjson
+
+    settings = Settings(data_dir=str(tmp_path))
+    original = b'{"id": "page-9", "url": "https://example.com/a", "html": "<p>x</p>"}'
+    [letter] = writer_holding(settings, {7: original}).letters(1, 7, FailureKind.WORKER_HANG, "stuck")
+    body = orjson.loads(letter.value)
+    assert letter.topic == settings.dead_letter_topic
+    assert base64.b64decode(body["original_base64"]) == original
+    assert body["error_kind"] == "worker_hang" and body["id"] == "page-9"
+
+
+def test_a_record_gone_from_the_topic_is_still_dead_lettered_instead_of_retried_forever(tmp_path):
+    import orjson
+
+    settings = Settings(data_dir=str(tmp_path))
+    [letter] = writer_holding(settings, {}).letters(1, 7, FailureKind.WORKER_CRASH, "died twice")
+    body = orjson.loads(letter.value)
+    assert letter.topic == settings.dead_letter_topic and body["error_kind"] == "worker_crash"
+    assert "no longer in the topic" in body["error_message"] and dict(letter.headers)["source"].endswith(b"/1/7")
