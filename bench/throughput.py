@@ -4,6 +4,8 @@
       extraction only, all tags included, one warm process, trafilatura in the same run
   .venv/bin/python bench/throughput.py stream --pages 20000 --workers 1 2
       end to end through the real local broker (see bench/stream_bench.py)
+  .venv/bin/python bench/throughput.py soak --pages 100000 --workers 2
+      RSS per worker over a long run through the real local broker (see bench/soak.py)
 
 Pages come from ../shared/data (wcxb-dev and trafilatura-eval HTML); without it the
 benchmark says so and exits 0.
@@ -150,6 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     stream.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     stream.add_argument("--partitions", type=int, default=8)
     stream.add_argument("--steady-seconds", type=float, default=30.0)
+    soak = sub.add_parser("soak", help="RSS per worker over a long run through the real broker")
+    soak.add_argument("--pages", type=int, default=100000)
+    soak.add_argument("--workers", type=int, default=2)
+    soak.add_argument("--partitions", type=int, default=8)
+    soak.add_argument("--ahead", type=int, default=2000, help="most raw pages waiting at any time")
+    soak.add_argument("--sample-seconds", type=float, default=30.0)
     args = parser.parse_args(argv)
     if not SHARED.is_dir():
         print(f"skipped: development data not found at {SHARED}")
@@ -159,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         results = [_in_child("run_storysift", args.limit), _in_child("run_trafilatura", args.limit)]
         print_pipeline_table(results)
         return 0
+    if args.mode == "soak":
+        from soak import run_soak
+
+        return run_soak(args)
     from stream_bench import run_stream_bench
 
     return run_stream_bench(args)
