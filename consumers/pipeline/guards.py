@@ -226,6 +226,18 @@ class _TreeEstimate:
                 continue
             name = name.lower()
             if close:
+                if stack and stack[-1] == name:
+                    # Closing the current node (most end tags): nothing can block it and no
+                    # formatting element above it is left dangling; the general path below
+                    # does the same for it, slower.
+                    index = len(stack) - 1
+                    stack.pop()
+                    positions[name].pop()
+                    if special_at and special_at[-1] == index:
+                        special_at.pop()
+                    if boundary_at and boundary_at[-1] == index:
+                        boundary_at.pop()
+                    continue
                 if name in _HEADINGS:
                     target = max((positions[h][-1] for h in _HEADINGS if positions.get(h)), default=-1)
                 else:
