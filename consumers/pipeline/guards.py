@@ -201,6 +201,10 @@ class _TreeEstimate:
         self.boundary_at: list[int] = []  # stack indices of open scope boundaries
         self.dangling = 0  # implicitly closed formatting elements the parser will re-open
         self.start_tags = self.options = self.attribute_work = 0
+        # Attribute lists not yet counted exactly, and the sum of their squared bounds: counting
+        # is deferred until the bound could cross the work limit, which real pages never reach.
+        self.uncounted: list[str] = []
+        self.uncounted_bound = 0
         self.reopened = 0  # elements the parser creates re-opening them (bounded by max_dom_nodes)
 
     def feed(self, tokens: list[tuple[str, ...]]) -> str | None:  # one hot loop on purpose
@@ -298,12 +302,24 @@ class _TreeEstimate:
 
     def _attributes(self, name: str, attrs: str) -> str | None:
         limit = self.limits.max_tag_attributes
-        names = count_attributes(attrs)
-        if names > limit:
-            return f"a <{name[:20]}> tag with more than {limit} attributes (limit max_tag_attributes)"
-        self.attribute_work += names * names
-        if self.attribute_work > _ATTRIBUTE_WORK_TAGS * limit ** 2:
-            return f"too many attributes overall (as costly as {_ATTRIBUTE_WORK_TAGS} tags of {limit})"
+        bound = (len(attrs) + 1) // 2  # a name takes at least two chars (itself and a separator)
+        if bound > limit:
+            names = count_attributes(attrs)
+            if names > limit:
+                return f"a <{name[:20]}> tag with more than {limit} attributes (limit max_tag_attributes)"
+            self.attribute_work += names * names
+        else:
+            self.uncounted.append(attrs)
+            self.uncounted_bound += bound * bound
+        work_limit = _ATTRIBUTE_WORK_TAGS * limit ** 2
+        if self.attribute_work + self.uncounted_bound > work_limit:
+            # The bound could cross the limit: count exactly what was deferred (the exact work of
+            # every earlier prefix was within the bound, so the limit is first crossed here).
+            self.attribute_work += sum(count_attributes(a) ** 2 for a in self.uncounted)
+            self.uncounted.clear()
+            self.uncounted_bound = 0
+            if self.attribute_work > work_limit:
+                return f"too many attributes overall (as costly as {_ATTRIBUTE_WORK_TAGS} tags of {limit})"
         return None
 
 
