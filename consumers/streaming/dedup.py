@@ -32,8 +32,11 @@ class DedupEntry:
     timestamp_ms: int | None
 
     def to_bytes(self) -> bytes:
-        return orjson.dumps({"h": self.content_hash, "t": self.topic, "p": self.partition,
-                             "o": self.offset, "ts": self.timestamp_ms})
+        encoded = orjson.dumps({"h": self.content_hash, "t": self.topic, "p": self.partition,
+                                "o": self.offset, "ts": self.timestamp_ms})
+        # An exact-size copy: orjson 3.13 leaves each result in a ~4 KB allocation, and the table
+        # keeps one per article for the whole dedup window (measured: 4.1 KB vs 0.1 KB per value).
+        return bytes(memoryview(encoded))
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> "DedupEntry | None":

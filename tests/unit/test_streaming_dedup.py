@@ -91,3 +91,17 @@ def test_purge_drops_expired_and_unreadable_entries():
     store.put(b"junk", b"not json", 0)
     assert dedup.purge(now_ms=120_000) == 2
     assert [k for k, _ in store.items()] == [b"new"]
+
+
+def test_a_stored_entry_costs_its_size_not_a_json_encoders_buffer():
+    """The table keeps one entry per article for the whole window (7 days by default)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [DedupEntry(f"{i:032x}", "pages.raw", i % 8, i, 1_700_000_000_000 + i).to_bytes() for i in range(2000)]
+        per_entry = (tracemalloc.get_traced_memory()[0] - before) / len(kept)
+    finally:
+        tracemalloc.stop()
+    assert per_entry < 400, f"{per_entry:.0f} bytes per stored entry"
