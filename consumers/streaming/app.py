@@ -181,8 +181,9 @@ def app_config(settings: Settings) -> dict[str, Any]:
         # aiokafka's own bound per send (Faust's default is 20 minutes); publish.py bounds it too.
         producer_request_timeout=settings.publish_timeout_seconds,
         # Back-pressure: Faust's default buffer (4096 records) holds about 1 GB of crawled pages
-        # (230 KB on average); a few batches ahead is all the agent needs.
-        stream_buffer_maxsize=max(4 * settings.batch_size, 64),
+        # (230 KB on average); one batch ahead is all the agent needs, and each buffered batch
+        # costs a worker about 23 MB of resident memory (issue #7: at most 300 MB per worker).
+        stream_buffer_maxsize=max(2 * settings.batch_size, 64),
         web_enabled=settings.web_port > 0,
         web_port=settings.web_port or 6066,
         web_host="127.0.0.1",

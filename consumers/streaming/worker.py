@@ -9,6 +9,7 @@ from typing import Any
 from ..broker_access import require_broker_access
 from ..gc_policy import tune_for_pipeline
 from ..log_throttle import throttle_library_logs
+from ..malloc_policy import bound_heap
 from ..metrics import Metrics
 from ..redaction import install_secret_redaction
 from ..settings import Settings
@@ -58,6 +59,7 @@ def supervised_watch(settings: Settings) -> SupervisedWatch:
 
 
 def run_worker(settings: Settings, loglevel: str = "INFO") -> None:
+    bound_heap()  # before the models and the first pages are allocated (consumers/malloc_policy.py)
     import faust
 
     install_secret_redaction(settings)  # libraries may log a password (aiokafka at DEBUG, SASL PLAIN)
