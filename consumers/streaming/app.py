@@ -13,6 +13,7 @@ import faust
 from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 
 from ..kafka_config import faust_credentials
+from ..malloc_policy import TRIM_INTERVAL_SECONDS, trim_heap
 from ..metrics import Metrics
 from ..pipeline import Pipeline
 from ..pipeline.model import Failed
@@ -98,6 +99,10 @@ def create_app(settings: Settings, metrics: Metrics | None = None, pipeline: Pip
     @app.timer(interval=LAG_SAMPLE_SECONDS)
     async def sample_consumer_lag() -> None:
         await sample_lag(app.consumer, settings.raw_topic, metrics)
+
+    @app.timer(interval=TRIM_INTERVAL_SECONDS)
+    async def give_freed_memory_back() -> None:
+        trim_heap()  # pages are large strings: freed ones otherwise stay resident (malloc_policy.py)
 
     @app.timer(interval=purge_interval(settings.dedup_ttl_seconds))
     async def purge_dedup_table() -> None:
