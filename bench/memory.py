@@ -1,6 +1,6 @@
 """Where a stream worker's memory goes: RSS after each start-up step, then after pages.
 
-    nice -n 10 .venv/bin/python bench/memory.py [--pages 500] [--trim]
+    nice -n 10 .venv/bin/python bench/memory.py [--pages 500] [--default-malloc]
 
 Steps run cumulatively in one fresh process (the order a worker follows): bare interpreter,
 library imports, each model, a Pipeline over dev pages (wcxb-dev, from ../shared/data), then
@@ -13,7 +13,6 @@ The page steps are skipped, with a note, without ../shared/data.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import gc
 import os
 import sys
@@ -39,13 +38,6 @@ class Table:
         now = rss_mb()
         print(f"{step:<46}{now:>9.1f}{now - self.last:>+9.1f}", flush=True)
         self.last = now
-
-
-def malloc_trim() -> bool:
-    try:
-        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
-    except (OSError, AttributeError):
-        return False
 
 
 def import_libraries(table: Table) -> None:
@@ -105,7 +97,9 @@ def run_pages(table: Table, tagger, topics, count: int) -> None:
             done += 1
     gc.collect()
     table.row(f"+ Pipeline over {done} dev pages")
-    if malloc_trim():
+    from consumers.malloc_policy import trim_heap
+
+    if trim_heap():
         table.row("  after malloc_trim(0)")
 
 

@@ -11,6 +11,7 @@ threshold at 128 KB (malloc_trim gives back 99 MB in the first case, 11 MB in th
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ TRIM_THRESHOLD_BYTES = 1024 * 1024
 ARENA_MAX = 2  # the worker allocates pages on its event-loop thread; a few helper threads
 
 
+@functools.cache  # trim_heap runs every 30 s: load the library handle once
 def _libc() -> ctypes.CDLL | None:
     try:
         libc = ctypes.CDLL("libc.so.6")
@@ -43,7 +45,6 @@ def bound_heap() -> bool:
     if not done:
         log.warning("mallopt refused a setting: freed page memory may stay resident")
     return done
-
 
 
 # How often the worker hands freed heap pages back to the OS (malloc_trim walks the heap: a few

@@ -138,11 +138,10 @@ def install_commit_guard(consumer: Any, raw_topic: str, guard: OffsetGuard) -> N
     faust_choice = consumer._filter_committable_offsets
 
     def committable_offsets(tps: Any) -> dict[Any, int]:
-        tps = set(tps) | {tp for tp in consumer.assignment() if tp.topic == raw_topic}
+        tps = set(tps)
         offsets = faust_choice([tp for tp in tps if tp.topic != raw_topic])
-        for tp in tps:
-            if tp.topic != raw_topic:
-                continue
+        raw_tps = {tp for tp in tps | consumer.assignment() if tp.topic == raw_topic}
+        for tp in raw_tps:
             offset = guard.committable((tp.topic, tp.partition))
             if offset is None:
                 continue
