@@ -12,6 +12,7 @@ serial numbers of its enclosing block elements (for the main-region pass).
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser
@@ -24,7 +25,7 @@ from .model import Block, BlockKind, Limits, PageMeta
 # Subtrees never read: code, media, form controls, and hidden elements.
 _SKIP = frozenset("script style noscript iframe svg template object embed canvas button select input "
                   "textarea option head title meta link video audio map area math dialog".split())
-_SKIP_LIST = sorted(_SKIP)
+_SKIP_SELECTOR = ",".join(sorted(_SKIP))
 _INLINE_TAGS = frozenset("a abbr b bdi bdo cite code data del dfn em font i ins kbd mark q s samp small span "
                          "strike strong sub sup time tt u var big nobr wbr".split())
 _BLOCK_TAGS = {
@@ -45,7 +46,9 @@ _BLOCK_TAGS = {
     "hr": BlockKind.PARAGRAPH, "html": BlockKind.PARAGRAPH, "label": BlockKind.PARAGRAPH,
     "legend": BlockKind.PARAGRAPH,
 }
-_BLOCK_SELECTOR = ",".join(t for t in _BLOCK_TAGS if t not in ("html", "body", "br"))
+# The block elements visited (not the page's own html/body) as one :is() selector: lexbor matches
+# it faster than the same tags as a plain selector list (each tried in turn on every element).
+_BLOCK_SELECTOR = ":is(" + ",".join(t for t in _BLOCK_TAGS if t not in ("html", "body", "br")) + ")"
 _BOILERPLATE_CONTAINERS = frozenset({"nav", "footer", "aside", "form"})
 _MAIN_CONTAINERS = frozenset({"article", "main"})
 
@@ -85,10 +88,19 @@ def parse_html(html: str, limits: Limits, deadline: Deadline) -> tuple[list[Bloc
     body = tree.body or tree.root
     if body is None:
         return [], meta
-    if html.count("<") > limits.max_dom_nodes and len(tree.root.css("*")) > limits.max_dom_nodes:
+    if len(html) > limits.max_dom_nodes and html.count("<") > limits.max_dom_nodes and \
+            len(tree.root.css("*")) > limits.max_dom_nodes:
         raise PageTooComplex(f"DOM over {limits.max_dom_nodes} nodes")
-    tree.strip_tags(_SKIP_LIST, recursive=True)
+    strip_skipped(tree)
     return _BlockBuilder(limits, deadline).build(body), meta
+
+
+def strip_skipped(tree) -> None:
+    """Remove the _SKIP elements with their subtrees: what `tree.strip_tags(sorted(_SKIP),
+    recursive=True)` does, in one selection pass instead of one tree walk per tag. Removal only
+    unlinks nodes, so one already gone with an enclosing skipped element is harmless."""
+    for node in tree.root.css(_SKIP_SELECTOR):
+        node.decompose()
 
 
 def unwrap_noscript(html: str) -> str:
@@ -127,22 +139,30 @@ def _hints_of(value: str) -> frozenset[str]:
     tokens = value.lower().split()
     if len(tokens) == 1:
         return _token_hints(tokens[0])
-    found: frozenset[str] = frozenset()
+    found = _NO_HINTS
     for token in tokens:
-        found |= _token_hints(token)
+        hints = _token_hints(token)
+        if hints:  # most tokens name none: no new set for them
+            found = found | hints if found else hints
     return found
 
 
 @lru_cache(maxsize=16384)
 def _token_hints(token: str) -> frozenset[str]:
     """Hint groups of one class/id token (tokens repeat across elements and pages: cached)."""
-    if _ANY_HINT_RE.search(token) is None:
+    hit = _ANY_HINT_RE.search(token)
+    if hit is None:
         return _NO_HINTS
+    # Leftmost hints in turn, as _HINT_RE.search would find them; the factored regex finds
+    # where the next one starts (the same vocabulary: the same positions), _HINT_RE names it
+    # there, instead of trying all its groups at every position.
     found = set()
     pos = 0
-    while (m := _HINT_RE.search(token, pos)) is not None:
+    while hit is not None:
+        m = _HINT_RE.match(token, hit.start())
         found.add(m.lastgroup)
         pos = m.end() if m.end() > pos else pos + 1
+        hit = _ANY_HINT_RE.search(token, pos)
     return frozenset(found)
 
 
@@ -193,11 +213,18 @@ _ROOT_PROPS = (False, _NO_HINTS, False, False)
 def _element_props(tag: str, attrs: dict, parent: tuple[bool, frozenset[str], bool, bool]
                    ) -> tuple[bool, frozenset[str], bool, bool]:
     hidden, hints, boiler, main = parent
+    boiler = boiler or tag in _BOILERPLATE_CONTAINERS
+    main = main or tag in _MAIN_CONTAINERS
+    if not attrs:
+        return hidden, hints, boiler, main
+    if len(attrs) == 1 and "class" in attrs:  # most elements: a class list alone
+        value = attrs["class"]
+        own = _hints_of(value) if value and tag not in ("body", "html") else _NO_HINTS
+        return hidden, hints | own if own else hints, boiler, main
     hidden = hidden or "hidden" in attrs or attrs.get("aria-hidden") == "true" or \
         ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"] or "") is not None)
-    own = element_hints(attrs) if attrs and tag not in ("body", "html") else _NO_HINTS
-    return (hidden, hints | own if own else hints, boiler or tag in _BOILERPLATE_CONTAINERS,
-            main or tag in _MAIN_CONTAINERS or attrs.get("itemprop") == "articleBody")
+    own = element_hints(attrs) if tag not in ("body", "html") else _NO_HINTS
+    return hidden, hints | own if own else hints, boiler, main or attrs.get("itemprop") == "articleBody"
 
 
 class _BlockBuilder:
@@ -213,43 +240,53 @@ class _BlockBuilder:
 
     def build(self, root) -> list[Block]:
         limits = self.limits
+        max_depth = limits.max_dom_depth
         for br in root.css("br"):
             br.insert_before(" ")
         elements = root.css(_BLOCK_SELECTOR)
         if len(elements) > limits.max_dom_nodes:
             raise PageTooComplex(f"DOM over {limits.max_dom_nodes} block elements")
+        ids = [node.mem_id for node in elements]
         root_id = root.mem_id
         frames: dict[int, _Frame] = {root_id: _Frame("body", 0, None, None, 0, _ROOT_PROPS)}
-        leaf_links = _link_chars_by_block(root_id, root.css("a"), {node.mem_id for node in elements})
+        leaf_links = _link_chars_by_block(root_id, root.css("a"), set(ids))
+        emit = self._emit_element
         serial = 0
         pending = pending_frame = pending_id = None  # the previous block element: a leaf unless
-        for node in elements:                       # this one is its descendant
+        for node, node_id in zip(elements, ids):     # this one is its descendant
             serial += 1
             if serial & 1023 == 0:
                 self.deadline.check()
                 if len(self.blocks) >= limits.max_blocks:
                     break
-            parent_id, parent_frame, steps = _nearest_frame(node, frames)
-            if parent_frame is None:
+            # The nearest enclosing block element already visited (inline: once per element).
+            parent, steps = node.parent, 1
+            while parent is not None:
+                parent_id = parent.mem_id
+                parent_frame = frames.get(parent_id)
+                if parent_frame is not None:
+                    break
+                parent, steps = parent.parent, steps + 1
+            else:
                 continue
             depth = parent_frame.depth + steps
-            if depth > limits.max_dom_depth:
-                raise PageTooComplex(f"DOM deeper than {limits.max_dom_depth}")
+            if depth > max_depth:
+                raise PageTooComplex(f"DOM deeper than {max_depth}")
             if pending is not None:
-                self._emit_element(pending, pending_frame, pending_id != parent_id, leaf_links)
-            pending, pending_id = node, node.mem_id
-            pending_frame = frames[pending_id] = _Frame(node.tag, serial, parent_frame, node, depth)
+                emit(pending, pending_id, pending_frame, pending_id != parent_id, leaf_links)
+            pending, pending_id = node, node_id
+            pending_frame = frames[node_id] = _Frame(node.tag, serial, parent_frame, node, depth)
         if pending is not None:
-            self._emit_element(pending, pending_frame, True, leaf_links)
+            emit(pending, pending_id, pending_frame, True, leaf_links)
         return self.blocks[: limits.max_blocks]
 
-    def _emit_element(self, node, frame: _Frame, leaf: bool, leaf_links: dict[int, int]) -> None:
+    def _emit_element(self, node, node_id: int, frame: _Frame, leaf: bool, leaf_links: dict[int, int]) -> None:
         if leaf:
-            text = node.text(deep=True, separator="")
+            text = node.text()  # deep, no separator (the defaults: keyword parsing costs here)
             if text and not text.isspace() and not frame.props[0]:
-                self._emit(frame, text, leaf_links.get(node.mem_id, 0))
+                self._emit(frame, text, leaf_links.get(node_id, 0))
         else:
-            own = node.text(deep=False, separator="")
+            own = node.text(False)
             if own and not own.isspace() and not frame.props[0]:
                 self._emit(frame, *self._own_text(node))
 
@@ -262,26 +299,42 @@ class _BlockBuilder:
             if tag == "-text":
                 parts.append(child.text_content or "")
             elif tag not in _BLOCK_TAGS and tag in _INLINE_TAGS:
-                text = child.text(deep=True, separator="")
+                text = child.text()
                 parts.append(text)
                 if tag == "a":
                     links += len(text.strip())
         return "".join(parts), links
 
     def _emit(self, frame: _Frame, raw: str, link_chars: int) -> None:
-        if "\xad" in raw or "\u200b" in raw or "\ufeff" in raw:
+        if not raw.isascii() and ("\xad" in raw or "\u200b" in raw or "\ufeff" in raw):
             raw = raw.translate(_INVISIBLE)
         text = " ".join(raw.split())  # same whitespace set as re's \s: collapse and strip
         if not text:
             return
         tag = frame.tag
         _, hints, boiler, main = frame.props
-        self.blocks.append(Block(
-            text=text, kind=_BLOCK_TAGS.get(tag, BlockKind.PARAGRAPH), index=len(self.blocks), tag=tag,
-            dom_path=frame.path, link_chars=min(link_chars, len(text)), heading_level=_HEADING_LEVELS.get(tag, 0),
-            in_main=main, boilerplate_hint=boiler, hints=hints, containers=frame.containers,
-        ))
+        values = {
+            "text": text, "kind": _BLOCK_TAGS.get(tag, BlockKind.PARAGRAPH), "index": len(self.blocks), "tag": tag,
+            "dom_path": frame.path, "link_chars": min(link_chars, len(text)),
+            "heading_level": _HEADING_LEVELS.get(tag, 0), "in_main": main, "boilerplate_hint": boiler,
+            "hints": hints, "containers": frame.containers,
+        }
+        if _FILL_BLOCKS:
+            block = _new_object(Block)
+            _set_attribute(block, "__dict__", values)
+        else:
+            block = Block(**values)
+        self.blocks.append(block)
 
+
+# Blocks are filled in directly rather than through the frozen dataclass's __init__ (one
+# object.__setattr__ per field, ~2 us a block), which makes the same value only while Block has
+# exactly the fields _emit sets, no __post_init__ and no __slots__; otherwise __init__ is used.
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+_FILL_BLOCKS = [f.name for f in fields(Block)] == [
+    "text", "kind", "index", "tag", "dom_path", "link_chars", "heading_level", "in_main", "boilerplate_hint",
+    "hints", "containers"] and not hasattr(Block, "__post_init__") and "__slots__" not in vars(Block)
 
 _HEADING_LEVELS = {f"h{level}": level for level in range(1, 7)}
 # Invisible characters dropped from block text: soft hyphens (German sites hyphenate every long
@@ -290,24 +343,12 @@ _HEADING_LEVELS = {f"h{level}": level for level in range(1, 7)}
 _INVISIBLE = {0xAD: None, 0x200B: None, 0xFEFF: None}
 
 
-def _nearest_frame(node, frames: dict[int, _Frame]) -> tuple[int | None, _Frame | None, int]:
-    """(id, frame, steps up) of the nearest enclosing block element already visited."""
-    parent, steps = node.parent, 1
-    while parent is not None:
-        parent_id = parent.mem_id
-        frame = frames.get(parent_id)
-        if frame is not None:
-            return parent_id, frame, steps
-        parent, steps = parent.parent, steps + 1
-    return None, None, steps
-
-
 def _link_chars_by_block(root_id: int, anchors, block_ids: set[int]) -> dict[int, int]:
     """Characters of link text per nearest enclosing block element: one pass over the page's
     links (in C: lexbor selection) instead of a link query per block."""
     found: dict[int, int] = {}
     for anchor in anchors:
-        chars = len(anchor.text(deep=True, separator="").strip())
+        chars = len(anchor.text().strip())
         if not chars:
             continue
         parent = anchor.parent

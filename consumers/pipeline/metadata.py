@@ -8,6 +8,7 @@ other <meta> tags, then the visible page (the <h1> when it agrees with the decla
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import orjson
 
@@ -22,18 +23,19 @@ _MAX_JSONLD_CHARS = 200_000
 
 def extract_meta(tree) -> PageMeta:
     ld = _json_ld(tree)
-    declared = _meta(tree, 'meta[property="og:title"]', 'meta[name="twitter:title"]', 'meta[name="title"]')
+    tags = _meta_tags(tree)
+    declared = _meta(tree, tags, 'meta[property="og:title"]', 'meta[name="twitter:title"]', 'meta[name="title"]')
     title_tag = _text(tree.css_first("title"))
     h1 = _text(tree.css_first("h1"))
     title = choose_title(ld.get("headline") or ld.get("name"), declared, title_tag, h1)
-    authors = ld_authors(ld) or _meta_authors(tree)
+    authors = ld_authors(ld) or _meta_authors(tree, tags)
     html_node = tree.css_first("html")
     return PageMeta(
         title=title,
         authors=authors,
-        published=_published(tree, ld),
-        canonical_url=_meta(tree, 'link[rel="canonical"]', 'meta[property="og:url"]'),
-        site_name=_meta(tree, 'meta[property="og:site_name"]', 'meta[name="application-name"]')
+        published=_published(tree, ld, tags),
+        canonical_url=_meta(tree, tags, 'link[rel="canonical"]', 'meta[property="og:url"]'),
+        site_name=_meta(tree, tags, 'meta[property="og:site_name"]', 'meta[name="application-name"]')
         or _ld_site(ld),
         language_hint=(html_node.attributes.get("lang") if html_node is not None else None) or None,
     )
@@ -74,11 +76,48 @@ def _text(node) -> str | None:
     return _clean(node.text(separator=" ")) or None
 
 
-def _meta(tree, *selectors: str) -> str | None:
+def _meta_tags(tree) -> list[tuple[str, dict]]:
+    """(tag, attributes) of every <meta> and <link>, in document order: one selection pass
+    serves all the metadata selectors below instead of one tree walk per selector."""
+    return [(node.tag, node.attributes) for node in tree.css("meta,link")]
+
+
+# Selectors read by _meta: tag[attribute="value"], matched as lexbor matches them. `rel` is on
+# HTML's list of attributes whose values selectors match ASCII case-insensitively (on HTML
+# elements only: a value matching only so is left to lexbor); the others read here (name,
+# property, itemprop) match exactly.
+_ATTRIBUTE_SELECTOR = re.compile(r'(meta|link)\[([a-z:-]+)="([^"]*)"\]')
+_CASELESS_VALUES = frozenset({"rel"})
+
+
+@lru_cache(maxsize=64)
+def _parse_selector(selector: str) -> tuple[str, str, str, str | None]:
+    """(tag, attribute, value, value lowercased when matched case-insensitively, else None)."""
+    found = _ATTRIBUTE_SELECTOR.fullmatch(selector)
+    if found is None:
+        raise ValueError(f"unsupported metadata selector {selector!r}")
+    tag, name, value = found.groups()
+    return tag, name, value, value.lower() if name in _CASELESS_VALUES else None
+
+
+def _first_match(tree, tags: list[tuple[str, dict]], selector: str) -> dict | None:
+    """Attributes of the first element matching `selector` (tree.css_first(selector))."""
+    want_tag, name, want, caseless = _parse_selector(selector)
+    for tag, attrs in tags:
+        if tag == want_tag and (value := attrs.get(name)) is not None:
+            if value == want:
+                return attrs
+            if caseless is not None and value.isascii() and value.lower() == caseless:
+                node = tree.css_first(selector)  # rare: is it an HTML element? (namespaces)
+                return node.attributes if node is not None else None
+    return None
+
+
+def _meta(tree, tags: list[tuple[str, dict]], *selectors: str) -> str | None:
     for sel in selectors:
-        node = tree.css_first(sel)
-        if node is not None:
-            value = (node.attributes.get("content") or node.attributes.get("href") or "").strip()
+        attrs = _first_match(tree, tags, sel)
+        if attrs is not None:
+            value = (attrs.get("content") or attrs.get("href") or "").strip()
             if value:
                 return _clean(value)
     return None
@@ -138,8 +177,8 @@ def _ld_site(ld: dict) -> str | None:
     return None
 
 
-def _meta_authors(tree) -> tuple[str, ...]:
-    value = _meta(tree, 'meta[name="author"]', 'meta[property="article:author"]', 'meta[name="byl"]',
+def _meta_authors(tree, tags: list[tuple[str, dict]]) -> tuple[str, ...]:
+    value = _meta(tree, tags, 'meta[name="author"]', 'meta[property="article:author"]', 'meta[name="byl"]',
                   'meta[name="parsely-author"]', 'meta[name="dc.creator"]', 'meta[name="DC.creator"]')
     if value and not value.startswith("http"):
         return (value.removeprefix("By ").removeprefix("by ").strip(),)
@@ -152,11 +191,11 @@ def _meta_authors(tree) -> tuple[str, ...]:
     return ()
 
 
-def _published(tree, ld: dict) -> str | None:
+def _published(tree, ld: dict, tags: list[tuple[str, dict]]) -> str | None:
     value = ld.get("datePublished") or ld.get("dateCreated")
     if isinstance(value, str) and _DATE.match(value.strip()):
         return value.strip()
-    value = _meta(tree, 'meta[property="article:published_time"]', 'meta[name="date"]',
+    value = _meta(tree, tags, 'meta[property="article:published_time"]', 'meta[name="date"]',
                   'meta[itemprop="datePublished"]', 'meta[name="pubdate"]', 'meta[name="publish-date"]',
                   'meta[name="dc.date"]', 'meta[name="DC.date.issued"]', 'meta[property="og:published_time"]',
                   'meta[name="sailthru.date"]', 'meta[name="parsely-pub-date"]')
