@@ -2,24 +2,27 @@
 
 `classify` chains named stages, each usable alone on hand-built blocks:
 
-1. `score_alone`      - a logistic model over each block's own features and its immediate
-                        neighbours' shape (length, links, punctuation, kind, DOM hints).
-2. `revise_in_context` - a second logistic model over the first-pass scores in context: scores
-                        of neighbours, the densest story run in reading order, the DOM element
+1. `score_alone`      - a model over each block's own features and its immediate neighbours'
+                        shape (length, links, punctuation, kind, DOM hints).
+2. `revise_in_context` - a second model over the first-pass scores in context: scores of
+                        neighbours, the densest story run in reading order, the DOM element
                         holding most story text, vocabulary coherence with the story, position
                         before/after the story.
-3. `apply_story_end`  - rules no model is needed for: once the story is over and page furniture
-                        (comment form, share prompts, teaser headers) has appeared, the rest is
-                        boilerplate; a short unpunctuated line between story paragraphs that
-                        shares little vocabulary with them is an inline "related story" link.
+3. `revise_text_story` - plain text only: the story region and inline related-story links
+                        (text_story.py).
+4. `page_threshold`   - the decision, stricter when the story sits under one parent element.
 
-Weights live in classifier_model.json (trained by bench/train_classifier.py on half of the
-WCXB dev pages; WCXB is CC BY 4.0, "WCXB, Murrough Foley 2026"). HTML blocks and plain-text
-blocks have separate weights (plain text has no DOM features).
+Both models are boosted trees (trees.py, evaluated with numpy) in the shipped weights; the
+linear form (one logistic weight vector per stage) is still read, for `--model linear` in the
+trainer. Weights live in classifier_model.json.gz (trained by bench/train_classifier.py on half
+of the WCXB dev pages and half of the trafilatura-eval pages; WCXB is CC BY 4.0, "WCXB, Murrough
+Foley 2026"). HTML blocks and plain-text blocks have separate models (plain text has no DOM
+features).
 """
 
 from __future__ import annotations
 
+import gzip
 import math
 import operator
 from dataclasses import dataclass
@@ -32,8 +35,9 @@ from .features import (context_features, has_boiler_phrase, local_features, page
                        with_neighbours, words_of)
 from .model import Block, BlockKind, Label, Paragraph
 from .text_story import revise_text_story
+from .trees import TreeEnsemble
 
-_MODEL_PATH = Path(__file__).with_name("classifier_model.json")
+_MODEL_PATH = Path(__file__).with_name("classifier_model.json.gz")
 
 
 @dataclass(frozen=True)
@@ -45,14 +49,23 @@ class StageWeights:
     # what surrounds a concentrated story is furniture (bios, teasers, calls to action).
     concentrated_share: float = 1.01
     concentrated_threshold: float = 0.5
+    # Boosted trees replace the linear stages when present (HTML: features interact, e.g. a
+    # comment hint means boilerplate only after the story; a linear model cannot say that).
+    stage1_trees: TreeEnsemble | None = None
+    revision_trees: TreeEnsemble | None = None
 
 
 @lru_cache(maxsize=1)
 def load_weights() -> dict[str, StageWeights]:
-    data = orjson.loads(_MODEL_PATH.read_bytes())
-    return {mode: StageWeights(tuple(m["stage1"]), tuple(tuple(r) for r in m["revisions"]), float(m["threshold"]),
-                               float(m.get("concentrated_share", 1.01)), float(m.get("concentrated_threshold", 0.5)))
-            for mode, m in data["modes"].items()}
+    data = orjson.loads(gzip.decompress(_MODEL_PATH.read_bytes()))
+    return {mode: stage_weights(m) for mode, m in data["modes"].items()}
+
+
+def stage_weights(m: dict) -> StageWeights:
+    trees = {key: TreeEnsemble.from_json(m[key]) for key in ("stage1_trees", "revision_trees") if key in m}
+    return StageWeights(tuple(m.get("stage1", ())), tuple(tuple(r) for r in m.get("revisions", ())),
+                        float(m["threshold"]), float(m.get("concentrated_share", 1.01)),
+                        float(m.get("concentrated_threshold", 0.5)), **trees)
 
 
 def classify(blocks: list[Block], title: str | None = None) -> list[Paragraph]:
@@ -111,6 +124,8 @@ def squash(z: float) -> float:
 
 
 def score_alone(x1: list[list[float]], weights: StageWeights) -> list[float]:
+    if weights.stage1_trees is not None:
+        return weights.stage1_trees.probabilities(x1)
     stage1, mul = weights.stage1, operator.mul
     return [squash(sum(map(mul, stage1, x))) for x in x1]
 
@@ -123,6 +138,8 @@ def context_inputs(blocks: list[Block], x1: list[list[float]], p1: list[float]) 
 def revise_in_context(blocks: list[Block], x1: list[list[float]], p1: list[float],
                       weights: StageWeights) -> list[float]:
     """Each revision pass rescores every block from the previous pass's scores in context."""
+    if weights.revision_trees is not None:
+        return weights.revision_trees.probabilities(context_inputs(blocks, x1, p1))
     scores = p1
     mul = operator.mul
     split = len(x1[0]) if x1 else 0

@@ -28,10 +28,18 @@ def text_block(text: str, index: int) -> Block:
 
 
 def test_model_weights_match_feature_layout():
+    stage1_width = len(LOCAL_NAMES) + len(NEIGHBOUR_NAMES)
+    revision_width = stage1_width + len(CONTEXT_NAMES)
     for weights in load_weights().values():
-        assert len(weights.stage1) == len(LOCAL_NAMES) + len(NEIGHBOUR_NAMES)
-        for revision in weights.revisions:
-            assert len(revision) == len(LOCAL_NAMES) + len(NEIGHBOUR_NAMES) + len(CONTEXT_NAMES)
+        if weights.stage1_trees is not None:
+            assert weights.stage1_trees.feature.max() < stage1_width
+            assert weights.revision_trees.feature.max() < revision_width
+            # the revision must use the context features, not only the block's own
+            assert weights.revision_trees.feature.max() >= stage1_width
+        else:
+            assert len(weights.stage1) == stage1_width
+            for revision in weights.revisions:
+                assert len(revision) == revision_width
         assert 0 < weights.threshold < 1
 
 
