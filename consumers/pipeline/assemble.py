@@ -10,14 +10,16 @@ MIN_STORY_CHARS = 80
 
 def story_or_rejection(page: RawPage, paragraphs: list[Paragraph]) -> Rejected | None:
     story = [p for p in paragraphs if p.label is Label.STORY]
-    chars = sum(len(p.text) for p in story)
+    # A line repeated many times is still one line of story: a page of 100,000 "ok" lines must
+    # not pass as a long article because each copy is counted.
+    chars = sum(len(text) for text in {p.text for p in story})
     if not story:
         reason = RejectReason.NO_STORY_FOUND
     elif chars < MIN_STORY_CHARS:
         reason = RejectReason.TOO_SHORT
     else:
         return None
-    return Rejected(reason=reason, detail=f"{len(story)} story paragraphs, {chars} chars",
+    return Rejected(reason=reason, detail=f"{len(story)} story paragraphs, {chars} distinct chars",
                     url=page.url, record_id=page.record_id, paragraph_count=len(paragraphs),
                     story_paragraph_count=len(story), story_chars=chars)
 
