@@ -10,9 +10,7 @@ MIN_STORY_CHARS = 80
 
 def story_or_rejection(page: RawPage, paragraphs: list[Paragraph]) -> Rejected | None:
     story = [p for p in paragraphs if p.label is Label.STORY]
-    # A line repeated many times is still one line of story: a page of 100,000 "ok" lines must
-    # not pass as a long article because each copy is counted.
-    chars = sum(len(text) for text in {p.text for p in story})
+    chars = distinct_chars(story)
     if not story:
         reason = RejectReason.NO_STORY_FOUND
     elif chars < MIN_STORY_CHARS:
@@ -22,6 +20,12 @@ def story_or_rejection(page: RawPage, paragraphs: list[Paragraph]) -> Rejected |
     return Rejected(reason=reason, detail=f"{len(story)} story paragraphs, {chars} distinct chars",
                     url=page.url, record_id=page.record_id, paragraph_count=len(paragraphs),
                     story_paragraph_count=len(story), story_chars=chars)
+
+
+def distinct_chars(story: list[Paragraph]) -> int:
+    """Characters of the distinct paragraphs: a line repeated many times is still one line of
+    story (a page of 100,000 "ok" lines must not pass as a long article)."""
+    return sum(len(text) for text in {p.text for p in story})
 
 
 def key_url(page: RawPage, meta: PageMeta) -> str:

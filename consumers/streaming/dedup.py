@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from ..pipeline.assemble import distinct_chars
 from ..pipeline.model import Article, Outcome, Rejected, RejectReason
 from ..routing import Source
 
@@ -82,7 +83,7 @@ def dedup_decision(outcome: Outcome, previous: DedupEntry | None, source: Source
         article_id=outcome.article_id,
         paragraph_count=len(outcome.paragraphs),
         story_paragraph_count=len(story),
-        story_chars=sum(len(p.text) for p in story),
+        story_chars=distinct_chars(story),
         content_hash=outcome.content_hash,
     )
 
