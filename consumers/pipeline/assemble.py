@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .ids import article_id, content_hash, same_site
 from .model import Article, Label, LanguageTag, PageMeta, Paragraph, RawPage, Rejected, RejectReason, TopicTag
 
@@ -22,7 +24,7 @@ def story_or_rejection(page: RawPage, paragraphs: list[Paragraph]) -> Rejected |
                     story_paragraph_count=len(story), story_chars=chars)
 
 
-def distinct_chars(story: list[Paragraph]) -> int:
+def distinct_chars(story: Iterable[Paragraph]) -> int:
     """Characters of the distinct paragraphs: a line repeated many times is still one line of
     story (a page of 100,000 "ok" lines must not pass as a long article)."""
     return sum(len(text) for text in {p.text for p in story})
