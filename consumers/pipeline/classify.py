@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import orjson
 
-from .features import (context_features, has_boiler_phrase, local_features, page_shape, stopwords, story_parent,
-                       with_neighbours, words_of)
+from .features import (context_features, context_matrix, has_boiler_phrase, local_features, page_shape,
+                       stage1_matrix, stopwords, story_parent, with_neighbours, words_of)
 from .model import Block, BlockKind, Label, Paragraph
 from .text_story import revise_text_story
 from .trees import TreeEnsemble
@@ -73,9 +74,11 @@ def classify(blocks: list[Block], title: str | None = None) -> list[Paragraph]:
         return []
     mode = "html" if any(b.dom_path for b in blocks) else "text"
     weights = load_weights()[mode]
-    x1 = stage1_inputs(blocks, title)
-    p1 = score_alone(x1, weights)
-    p2 = revise_in_context(blocks, x1, p1, weights)
+    if weights.stage1_trees is not None and weights.revision_trees is not None:
+        p2 = tree_scores(blocks, title, weights.stage1_trees, weights.revision_trees)
+    else:
+        x1 = stage1_inputs(blocks, title)
+        p2 = revise_in_context(blocks, x1, score_alone(x1, weights), weights)
     p3 = revise_text_story(blocks, p2, weights.threshold) if mode == "text" else p2
     threshold = page_threshold(blocks, p3, weights)
     return [Paragraph(text=b.text, kind=b.kind, label=Label.STORY if s >= threshold else Label.BOILERPLATE,
@@ -108,6 +111,19 @@ def stage1_inputs(blocks: list[Block], title: str | None) -> list[list[float]]:
     tw = title_words(title)
     locals_ = [local_features(b, tw) for b in blocks]
     return with_neighbours(locals_, page_shape(blocks, locals_))
+
+
+def tree_scores(blocks: list[Block], title: str | None, stage1: TreeEnsemble,
+                revision: TreeEnsemble) -> list[float]:
+    """`revise_in_context(score_alone(stage1_inputs))` for tree models, the same values with the
+    feature rows turned into one matrix once: the revision's input is the stage-1 matrix with the
+    context columns appended (converting Python rows to arrays cost as much as a tree walk)."""
+    tw = title_words(title)
+    locals_ = [local_features(b, tw) for b in blocks]
+    x1 = stage1_matrix(locals_, page_shape(blocks, locals_))
+    p1 = stage1.probabilities(x1)
+    # the context columns read only the local columns, which lead the stage-1 rows
+    return revision.probabilities(np.hstack((x1, context_matrix(blocks, p1, x1))))
 
 
 def logistic(weights: tuple[float, ...], x: list[float]) -> float:

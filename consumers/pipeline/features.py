@@ -20,7 +20,10 @@ import math
 import operator
 import re
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
+
+import numpy as np
 
 import orjson
 
@@ -174,30 +177,42 @@ def local_features(block: Block, title_words: frozenset[str]) -> list[float]:
     chars = len(text)
     head, tail, link_short, stop_x_long = text_features(text)
     link_density = block.link_chars / chars if chars else 0.0
-    if title_words:
-        tokens = words_of(text)
-        overlap = (sum(map(title_words.__contains__, tokens)) / len(tokens)) if tokens else 0.0
-        is_title = float(overlap > 0.8 and len(tokens) <= len(title_words) + 3
-                         and len(tokens) >= 0.6 * len(title_words))
-    else:
-        overlap = is_title = 0.0
+    overlap, is_title = title_overlap(text, title_words) if title_words else (0.0, 0.0)
+    before_title, after_title = structure_features(bool(block.dom_path), block.boilerplate_hint, block.in_main,
+                                                   len(block.containers), block.kind, block.heading_level,
+                                                   block.hints)
     return [
         1.0,
         *head,
         link_density,
         *tail,
-        float(bool(block.dom_path)),
-        float(block.boilerplate_hint),
-        float(block.in_main),
-        min(len(block.containers), 40) / 20.0,
+        *before_title,
         overlap,
         is_title,
-        *_KIND_VECTORS[block.kind],
-        block.heading_level / 6.0,
-        *hint_vector(block.hints),
+        *after_title,
         link_density * link_short,
         stop_x_long,
     ]
+
+
+@lru_cache(maxsize=4096)
+def title_overlap(text: str, title_words: frozenset[str]) -> tuple[float, float]:
+    """Share of the text's words in the title, and whether the text is the title (cached:
+    menus and repeated lines of a page meet the same title)."""
+    tokens = words_of(text)
+    overlap = (sum(map(title_words.__contains__, tokens)) / len(tokens)) if tokens else 0.0
+    is_title = float(overlap > 0.8 and len(tokens) <= len(title_words) + 3
+                     and len(tokens) >= 0.6 * len(title_words))
+    return overlap, is_title
+
+
+@lru_cache(maxsize=4096)
+def structure_features(has_dom: bool, boilerplate_hint: bool, in_main: bool, depth: int, kind: BlockKind,
+                       heading_level: int, hints: frozenset[str]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The DOM-derived features before and after the title overlap (cached: a page's blocks
+    share a few element shapes)."""
+    return ((float(has_dom), float(boilerplate_hint), float(in_main), min(depth, 40) / 20.0),
+            (*_KIND_VECTORS[kind], heading_level / 6.0, *hint_vector(hints)))
 
 
 @lru_cache(maxsize=4096)
@@ -263,17 +278,26 @@ _HEADING_SLOT = LOCAL_NAMES.index("kind_heading")
 
 
 def context_features(blocks: list[Block], p1: list[float], locals_: list[list[float]]) -> list[list[float]]:
-    n = len(blocks)
-    if n == 0:
+    """`context_matrix` as rows of Python floats (`locals_` rows start with the local features)."""
+    if not blocks:
         return []
+    return context_matrix(blocks, p1, rows_matrix(locals_)).tolist()
+
+
+_SHORT_COLUMN = 17  # short_lt4
+
+
+def context_matrix(blocks: list[Block], p1: list[float], local: np.ndarray) -> np.ndarray:
+    """The CONTEXT_NAMES columns for every block, built column by column (`local`'s leading
+    columns are the LOCAL_NAMES features). Column-wise numpy does only copies, comparisons and
+    the same elementwise IEEE arithmetic a per-row Python loop did: the values are identical."""
+    n = len(blocks)
     lengths = [len(b.text) for b in blocks]
     text_lo, text_hi = densest_run(p1, lengths)
     dom_region, dom_share = densest_container(blocks, p1, lengths)
-    coherence = story_coherence(blocks, p1, lengths)
     strong = [i for i in range(n) if p1[i] > 0.7 and lengths[i] > 80]
     first_story = strong[0] if strong else 0
     last_story = strong[-1] if strong else n - 1
-    container_mean = _container_means(blocks, p1, lengths)
     hint_context = _hint_context(_story_hints(blocks, p1, lengths))
     has_dom = bool(blocks[0].dom_path) or any(b.dom_path for b in blocks[:3])
     in_region = [bool(dom_region) and dom_region in b.containers for b in blocks]
@@ -281,41 +305,50 @@ def context_features(blocks: list[Block], p1: list[float], locals_: list[list[fl
     region_lo, region_hi = (region_idx[0], region_idx[-1]) if region_idx else (0, n - 1)
     since, until = _distance_to_strong(strong, n)
     parent_el, parent_share = story_parent(blocks, p1, lengths)
-    story_before = _uncommented_story_before(blocks, p1, lengths)
-    padded = [0.0, 0.0, *p1, 0.0, 0.0]  # p1[i + k] is padded[i + 2 + k], 0.0 past the edges
-    position_scale = max(1, n - 1)
-    out = []
-    for i, block in enumerate(blocks):
-        pi = p1[i]
-        nxt = padded[i + 3]
-        lo, hi = max(0, i - 3), min(n, i + 4)
-        window = (sum(p1[lo:hi]) - pi) / max(1, hi - lo - 1)
-        inside_dom = float(in_region[i])
-        p = min(max(pi, 1e-4), 1 - 1e-4)
-        local = locals_[i]
-        outside = float(has_dom and bool(dom_region) and not inside_dom)
-        after = float(bool(region_idx) and i > region_hi)
-        containers = block.containers
-        # parent_el in containers[:-1], without the copy (serials are unique within a path)
-        under = float(bool(parent_el) and parent_el in containers and containers[-1] != parent_el)
-        out.append([
-            pi, math.log(p / (1 - p)) / 5.0, padded[i + 1], nxt, padded[i], padded[i + 4], window,
-            float(text_lo <= i <= text_hi),
-            inside_dom, dom_share * inside_dom,
-            coherence[i],
-            float(i > last_story), float(i < first_story),
-            float(first_story < i < last_story),
-            i / position_scale,
-            container_mean[i],
-            float(block.kind is BlockKind.HEADING or local[17] > 0) * nxt,
-            *hint_context(block.hints),
-            outside, after, float(bool(region_idx) and i < region_lo),
-            since[i], until[i],
-            under, parent_share, (1.0 - under) * parent_share * float(has_dom),
-            after * local[1], outside * local[3], after * local[_HEADING_SLOT], since[i] * local[17],
-            story_before[i] * float("comment" in block.hints),
-        ])
+    index = np.arange(n)
+    padded = np.zeros(n + 4)  # p1[i + k] is padded[i + 2 + k], 0.0 past the edges
+    padded[2:n + 2] = p1
+    nxt = padded[3:n + 3]
+    inside_dom = np.array(in_region, dtype=np.float64)
+    outside = 1.0 - inside_dom if has_dom and dom_region else np.zeros(n)
+    after = (index > region_hi) if region_idx else np.zeros(n, dtype=bool)
+    since_col = np.array(since)
+    # parent_el in containers[:-1], without the copy (serials are unique within a path)
+    under = np.array([bool(parent_el) and parent_el in b.containers and b.containers[-1] != parent_el
+                      for b in blocks], dtype=np.float64)
+    heading_or_short = np.array([b.kind is BlockKind.HEADING for b in blocks]) | (local[:, _SHORT_COLUMN] > 0)
+    out = np.empty((n, len(CONTEXT_NAMES)))
+    out[:, 0] = p1
+    out[:, 1] = [_clipped_logit(pi) for pi in p1]
+    out[:, 2], out[:, 3], out[:, 4], out[:, 5] = padded[1:n + 1], nxt, padded[0:n], padded[4:n + 4]
+    out[:, 6] = [(sum(p1[max(0, i - 3):i + 4]) - p1[i]) / max(1, min(n, i + 4) - max(0, i - 3) - 1)
+                 for i in range(n)]
+    out[:, 7] = (index >= text_lo) & (index <= text_hi)
+    out[:, 8] = inside_dom
+    out[:, 9] = dom_share * inside_dom
+    out[:, 10] = story_coherence(blocks, p1, lengths)
+    out[:, 11], out[:, 12] = index > last_story, index < first_story
+    out[:, 13] = (first_story < index) & (index < last_story)
+    out[:, 14] = index / max(1, n - 1)
+    out[:, 15] = _container_means(blocks, p1, lengths)
+    out[:, 16] = heading_or_short * nxt
+    out[:, 17:20] = [hint_context(b.hints) for b in blocks]
+    out[:, 20], out[:, 21] = outside, after
+    out[:, 22] = (index < region_lo) if region_idx else 0.0
+    out[:, 23], out[:, 24] = since_col, until
+    out[:, 25], out[:, 26] = under, parent_share
+    out[:, 27] = (1.0 - under) * parent_share * float(has_dom)
+    out[:, 28] = after * local[:, 1]
+    out[:, 29] = outside * local[:, 3]
+    out[:, 30] = after * local[:, _HEADING_SLOT]
+    out[:, 31] = since_col * local[:, _SHORT_COLUMN]
+    out[:, 32] = _uncommented_story_before(blocks, p1, lengths) * np.array(["comment" in b.hints for b in blocks])
     return out
+
+
+def _clipped_logit(pi: float) -> float:
+    p = min(max(pi, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p)) / 5.0
 
 
 def _uncommented_story_before(blocks: list[Block], p: list[float], lengths: list[int]) -> list[float]:
@@ -392,30 +425,31 @@ def story_coherence(blocks: list[Block], p: list[float], lengths: list[int]) -> 
     weighted by first-pass score); teasers of other stories share little vocabulary."""
     words = [content_words(b.text) for b in blocks]
     weight: dict[str, float] = {}
+    get = weight.get
     for own, pi in zip(words, p):
         if pi >= 0.5:
             for t in own:
-                weight[t] = weight.get(t, 0.0) + pi
+                weight[t] = get(t, 0.0) + pi
     out = []
-    get = weight.get
     shared = {t for t, w in weight.items() if w > 0.5}  # the bar for blocks below 0.5
+    weight_of = weight.__getitem__
     for own, pi in zip(words, p):
         if not own:
             out.append(0.0)
         elif pi < 0.5:
             out.append(len(own & shared) / len(own))
         else:
-            bar = 0.5 + pi
-            out.append(sum(1 for t in own if get(t, 0.0) > bar) / len(own))
+            # a block at 0.5 or more added its own words to `weight`: all are keys; counts
+            # the words whose weight exceeds the bar (bar < w)
+            out.append(sum(map((0.5 + pi).__lt__, map(weight_of, own))) / len(own))
     return out
 
 
 @lru_cache(maxsize=4096)
 def content_words(text: str) -> frozenset[str]:
     """Distinct non-stopword words longer than 3 characters."""
-    distinct = set(words_of(text))
-    distinct -= stopwords()
-    return frozenset([t for t in distinct if len(t) > 3])
+    stop = stopwords()
+    return frozenset([t for t in words_of(text) if len(t) > 3 and t not in stop])
 
 
 def _distance_to_strong(strong: list[int], n: int) -> tuple[list[float], list[float]]:
@@ -571,3 +605,24 @@ def with_neighbours(locals_: list[list[float]], shapes: list[tuple[float, ...]])
 
 _neighbour_slots = operator.itemgetter(*_NEIGHBOUR_SLOTS)
 _NO_NEIGHBOUR = (0.0,) * len(_NEIGHBOUR_SLOTS)
+
+
+def rows_matrix(rows: list[list[float]] | list[tuple[float, ...]]) -> np.ndarray:
+    """Equal-length rows of floats as a float64 matrix (filled from one flat iterator: cheaper
+    than np.asarray's nested-sequence discovery)."""
+    width = len(rows[0]) if rows else 0
+    return np.fromiter(chain.from_iterable(rows), np.float64, len(rows) * width).reshape(len(rows), width)
+
+
+def stage1_matrix(locals_: list[list[float]], shapes: list[tuple[float, ...]]) -> np.ndarray:
+    """`with_neighbours` as a float64 matrix (the same values, copied column-wise)."""
+    local = rows_matrix(locals_)
+    n, width = local.shape
+    k = len(_NEIGHBOUR_SLOTS)
+    out = np.zeros((n, width + 2 * k + len(shapes[0])))
+    out[:, :width] = local
+    picked = local[:, list(_NEIGHBOUR_SLOTS)]
+    out[1:, width:width + k] = picked[:-1]   # the previous block's slots (zeros for the first)
+    out[:-1, width + k:width + 2 * k] = picked[1:]  # the next block's (zeros for the last)
+    out[:, width + 2 * k:] = rows_matrix(shapes)
+    return out

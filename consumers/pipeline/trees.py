@@ -34,8 +34,13 @@ class TreeEnsemble:
         # Row r's feature f sits at r * width + f of the flattened rows: 1-D takes are cheaper
         # than 2-D fancy indexing.
         flat, row_start = x.ravel(), (np.arange(len(x)) * x.shape[1])[:, None]
-        node = np.broadcast_to(self.roots, (len(x), len(self.roots)))
-        for _ in range(self.depth):
+        # The first step from the roots tests one column per tree: a column gather of x instead
+        # of three takes over (rows x trees) node indices.
+        roots = self.roots
+        if not self.depth:  # every tree is a single leaf
+            return self.value.take(np.broadcast_to(roots, (len(x), len(roots)))).sum(axis=1)
+        node = self.children.take(roots) + (x.take(self.feature.take(roots), axis=1) > self.threshold.take(roots))
+        for _ in range(self.depth - 1):
             goes_right = flat.take(row_start + self.feature.take(node)) > self.threshold.take(node)
             node = self.children.take(node) + goes_right
         return self.value.take(node).sum(axis=1)
