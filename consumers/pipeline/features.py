@@ -405,12 +405,14 @@ def densest_container(blocks: list[Block], p: list[float], lengths: list[int]) -
     """The enclosing DOM element whose blocks maximise sum(len * (2p - 1)), and the share of all
     story-weighted text it holds. (0, 0.0) without a DOM."""
     gains: dict[int, float] = {}
+    get = gains.get
     story_total = 0.0
     for b, pi, li in zip(blocks, p, lengths):
-        gain = min(li, 1000) * (2 * pi - 1)
-        story_total += min(li, 1000) * pi
+        capped = min(li, 1000)
+        gain = capped * (2 * pi - 1)
+        story_total += capped * pi
         for c in b.containers[1:]:
-            gains[c] = gains.get(c, 0.0) + gain
+            gains[c] = get(c, 0.0) + gain
     if not gains:
         return 0, 0.0
     best = max(gains, key=gains.__getitem__)
@@ -501,17 +503,12 @@ def _story_hints(blocks: list[Block], p: list[float], lengths: list[int]) -> fro
 def _container_means(blocks: list[Block], p: list[float], lengths: list[int]) -> list[float]:
     """Length-weighted mean first-pass score of the blocks sharing the block's parent element."""
     sums: dict[int, list[float]] = {}
-    for b, pi, li in zip(blocks, p, lengths):
-        key = b.containers[-2] if len(b.containers) > 1 else -1
+    keys = [b.containers[-2] if len(b.containers) > 1 else -1 for b in blocks]
+    for key, pi, li in zip(keys, p, lengths):
         acc = sums.setdefault(key, [0.0, 0.0])
         acc[0] += pi * li
         acc[1] += li
-    out = []
-    for b, pi in zip(blocks, p):
-        key = b.containers[-2] if len(b.containers) > 1 else -1
-        acc = sums[key]
-        out.append(acc[0] / acc[1] if acc[1] else pi)
-    return out
+    return [acc[0] / acc[1] if acc[1] else pi for acc, pi in zip(map(sums.__getitem__, keys), p)]
 
 
 _NEIGHBOUR_SLOTS = tuple(LOCAL_NAMES.index(n) for n in (
