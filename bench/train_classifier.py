@@ -29,6 +29,7 @@ import re
 import sys
 import time
 import zlib
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -181,22 +182,22 @@ def train_mode_trees(recs: list[dict]) -> tuple[TreeEnsemble, TreeEnsemble]:
     scores; leaves r["p2_cross"], cross-fitted revision scores, for choosing thresholds (in-sample
     tree scores are far too confident to choose them on)."""
     folds = [recs[0::2], recs[1::2]]
-
-    def fit(rows, key):
-        return fit_trees(stack(rows, key), np.concatenate([r["y"] for r in rows]),
-                         np.concatenate([r["w"] for r in rows]))
-
-    stage1 = fit(recs, "x1")
+    stage1 = fit_on(recs, "x1", fit_trees)
     for k, fold in enumerate(folds):
-        trees = fit(folds[1 - k], "x1")
+        trees = fit_on(folds[1 - k], "x1", fit_trees)
         for r in fold:
             r["x2"] = clf.context_inputs(r["blocks"], r["x1"], trees.probabilities(r["x1"]))
-    revision = fit(recs, "x2")
+    revision = fit_on(recs, "x2", fit_trees)
     for k, fold in enumerate(folds):
-        trees = fit(folds[1 - k], "x2")
+        trees = fit_on(folds[1 - k], "x2", fit_trees)
         for r in fold:
             r["p2_cross"] = trees.probabilities(r["x2"])
     return stage1, revision
+
+
+def fit_on(recs: list[dict], key: str, fitter):
+    """`fitter(x, y, w)` on the pages' rows under `key` with their labels and weights."""
+    return fitter(stack(recs, key), np.concatenate([r["y"] for r in recs]), np.concatenate([r["w"] for r in recs]))
 
 
 def stack(recs, key):
@@ -212,26 +213,20 @@ def train_mode(recs: list[dict], l2: float, passes: int) -> tuple[np.ndarray, li
     """Stage 1, then `passes` context revisions. Each revision is trained on scores from the
     previous stage that were cross-fitted (predicted by a model not trained on that page), so it
     sees scores as noisy as at run time."""
-    y = np.concatenate([r["y"] for r in recs])
-    w = np.concatenate([r["w"] for r in recs])
     folds = [recs[0::2], recs[1::2]]
-
-    def fit(rows, key):
-        return fit_logistic(stack(rows, key), np.concatenate([r["y"] for r in rows]),
-                            np.concatenate([r["w"] for r in rows]), l2)
-
-    beta1 = fit_logistic(stack(recs, "x1"), y, w, l2)
+    fitter = partial(fit_logistic, l2=l2)
+    beta1 = fit_on(recs, "x1", fitter)
     for k, fold in enumerate(folds):
-        b = fit(folds[1 - k], "x1")
+        b = fit_on(folds[1 - k], "x1", fitter)
         for r in fold:
             r["p"] = predict(b, r["x1"])
     revisions = []
     for _ in range(passes):
         for r in recs:
             r["x2"] = clf.context_inputs(r["blocks"], r["x1"], r["p"])
-        revisions.append(fit_logistic(stack(recs, "x2"), y, w, l2))
+        revisions.append(fit_on(recs, "x2", fitter))
         for k, fold in enumerate(folds):
-            b = fit(folds[1 - k], "x2")
+            b = fit_on(folds[1 - k], "x2", fitter)
             for r in fold:
                 r["p"] = predict(b, r["x2"])
     return beta1, revisions

@@ -284,9 +284,6 @@ def context_features(blocks: list[Block], p1: list[float], locals_: list[list[fl
     return context_matrix(blocks, p1, rows_matrix(locals_)).tolist()
 
 
-_SHORT_COLUMN = 17  # short_lt4
-
-
 def context_matrix(blocks: list[Block], p1: list[float], local: np.ndarray) -> np.ndarray:
     """The CONTEXT_NAMES columns for every block, built column by column (`local`'s leading
     columns are the LOCAL_NAMES features). Column-wise numpy does only copies, comparisons and
@@ -316,7 +313,7 @@ def context_matrix(blocks: list[Block], p1: list[float], local: np.ndarray) -> n
     # parent_el in containers[:-1], without the copy (serials are unique within a path)
     under = np.array([bool(parent_el) and parent_el in b.containers and b.containers[-1] != parent_el
                       for b in blocks], dtype=np.float64)
-    heading_or_short = np.array([b.kind is BlockKind.HEADING for b in blocks]) | (local[:, _SHORT_COLUMN] > 0)
+    heading_or_short = np.array([b.kind is BlockKind.HEADING for b in blocks]) | (local[:, _SHORT_SLOT] > 0)
     out = np.empty((n, len(CONTEXT_NAMES)))
     out[:, 0] = p1
     out[:, 1] = [_clipped_logit(pi) for pi in p1]
@@ -341,7 +338,7 @@ def context_matrix(blocks: list[Block], p1: list[float], local: np.ndarray) -> n
     out[:, 28] = after * local[:, 1]
     out[:, 29] = outside * local[:, 3]
     out[:, 30] = after * local[:, _HEADING_SLOT]
-    out[:, 31] = since_col * local[:, _SHORT_COLUMN]
+    out[:, 31] = since_col * local[:, _SHORT_SLOT]
     out[:, 32] = _uncommented_story_before(blocks, p1, lengths) * np.array(["comment" in b.hints for b in blocks])
     return out
 

@@ -1,6 +1,6 @@
 """A boosted tree ensemble evaluated with numpy, all trees and all blocks at once.
 
-The revision stage of the classifier is a gradient-boosted ensemble (fitted by LightGBM in
+Both stages of the classifier are gradient-boosted ensembles (fitted by LightGBM in
 bench/train_classifier.py; LightGBM is a training-only dependency). Its trees are stored as flat
 node arrays: every tree is padded to the same depth by making each leaf point to itself, so one
 vectorised step per level moves every (block, tree) pair down one node, and the scores are the
