@@ -33,7 +33,7 @@ import numpy as np
 import orjson
 
 from .features import (context_features, context_matrix, has_boiler_phrase, local_features, page_shape,
-                       stage1_matrix, stopwords, story_parent, with_neighbours, words_of)
+                       stage1_of_blocks, stopwords, story_parent, with_neighbours, words_of)
 from .model import Block, BlockKind, Label, Paragraph
 from .text_story import revise_text_story
 from .trees import TreeEnsemble
@@ -118,9 +118,7 @@ def tree_scores(blocks: list[Block], title: str | None, stage1: TreeEnsemble,
     """`revise_in_context(score_alone(stage1_inputs))` for tree models, the same values with the
     feature rows turned into one matrix once: the revision's input is the stage-1 matrix with the
     context columns appended (converting Python rows to arrays cost as much as a tree walk)."""
-    tw = title_words(title)
-    locals_ = [local_features(b, tw) for b in blocks]
-    x1 = stage1_matrix(locals_, page_shape(blocks, locals_))
+    x1 = stage1_of_blocks(blocks, title_words(title))
     p1 = stage1.probabilities(x1)
     # the context columns read only the local columns, which lead the stage-1 rows
     return revision.probabilities(np.hstack((x1, context_matrix(blocks, p1, x1))))

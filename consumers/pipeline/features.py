@@ -14,6 +14,7 @@ for Chinese/Japanese where words are not space-separated.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 import math
@@ -193,6 +194,53 @@ def local_features(block: Block, title_words: frozenset[str]) -> list[float]:
         link_density * link_short,
         stop_x_long,
     ]
+
+
+_first, _second = operator.itemgetter(0), operator.itemgetter(1)
+_TAIL_START = LOCAL_NAMES.index("ends_punct")
+_STRUCTURE_START = LOCAL_NAMES.index("has_dom")
+_TITLE_START = LOCAL_NAMES.index("title_overlap")
+_AFTER_TITLE = LOCAL_NAMES.index("is_title") + 1
+
+
+def local_matrix(blocks: list[Block], title_words: frozenset[str]) -> np.ndarray:
+    """`local_features` of every block as the rows of a float64 matrix (the same values), filled
+    by groups of columns: the cached per-text and per-shape tuples are copied in by numpy, and
+    link density and its product are the same IEEE division and multiplication done column-wise.
+    Building a Python list per block cost as much as computing its features."""
+    n = len(blocks)
+    texts = [b.text for b in blocks]
+    per_text = list(map(text_features, texts))
+    out = np.empty((n, len(LOCAL_NAMES)))
+    out[:, 0] = 1.0
+    out[:, 1:_LINK_SLOT] = rows_matrix(list(map(_first, per_text)))
+    out[:, _TAIL_START:_STRUCTURE_START] = rows_matrix(list(map(_second, per_text)))
+    chars = np.fromiter(map(len, texts), np.float64, n)
+    links = np.fromiter([b.link_chars for b in blocks], np.float64, n)
+    link_density = np.divide(links, chars, out=np.zeros(n), where=chars > 0)
+    out[:, _LINK_SLOT] = link_density
+    structure = rows_matrix([_structure_row(b.dom_path != "", b.boilerplate_hint, b.in_main, len(b.containers), b.kind,
+                                            b.heading_level, b.hints) for b in blocks])
+    out[:, _STRUCTURE_START:_TITLE_START] = structure[:, :_TITLE_START - _STRUCTURE_START]
+    out[:, _AFTER_TITLE:-2] = structure[:, _TITLE_START - _STRUCTURE_START:]
+    if title_words:
+        out[:, _TITLE_START:_AFTER_TITLE] = rows_matrix([title_overlap(t, title_words) for t in texts])
+    else:
+        out[:, _TITLE_START:_AFTER_TITLE] = 0.0
+    out[:, -2] = link_density * np.fromiter(map(_third, per_text), np.float64, n)
+    out[:, -1] = np.fromiter(map(_fourth, per_text), np.float64, n)
+    return out
+
+
+_third, _fourth = operator.itemgetter(2), operator.itemgetter(3)
+
+
+@lru_cache(maxsize=4096)
+def _structure_row(has_dom: bool, boilerplate_hint: bool, in_main: bool, depth: int, kind: BlockKind,
+                   heading_level: int, hints: frozenset[str]) -> tuple[float, ...]:
+    """`structure_features` as one tuple (before and after the title columns)."""
+    before, after = structure_features(has_dom, boilerplate_hint, in_main, depth, kind, heading_level, hints)
+    return before + after
 
 
 @lru_cache(maxsize=4096)
@@ -547,6 +595,57 @@ def page_shape(blocks: list[Block], locals_: list[list[float]]) -> list[tuple[fl
     return out
 
 
+def shape_matrix(blocks: list[Block], local: np.ndarray) -> np.ndarray:
+    """`page_shape` as a float64 matrix from the local-feature matrix (the same values: the
+    +-3 window sums add the same values in the same order, the zeros padding the page edges
+    change no sum; the page reference is accumulated in the same Python loop)."""
+    n = len(blocks)
+    texts = [b.text for b in blocks]
+    counts = Counter(texts)
+    out = np.empty((n, 7))
+    out[:, 0] = [counts[t] > 1 for t in texts]
+    index = np.arange(n)
+    width = np.maximum(1, np.minimum(n, index + 4) - np.maximum(0, index - 3) - 1)
+    out[:, 1] = (_window_sum(local[:, _SHORT_SLOT]) - local[:, _SHORT_SLOT]) / width
+    out[:, 2] = (_window_sum(local[:, _LINK_SLOT]) - local[:, _LINK_SLOT]) / width
+    ref_stop, ref_caps, ref_word = _page_reference_of_columns(
+        texts, local[:, _WORDS_SLOT].tolist(), local[:, _STOP_SLOT].tolist(), local[:, _CAPS_SLOT].tolist(),
+        local[:, _WORD_LEN_SLOT].tolist())
+    out[:, 3] = local[:, _STOP_SLOT] - ref_stop
+    out[:, 4] = local[:, _CAPS_SLOT] - ref_caps
+    out[:, 5] = local[:, _WORD_LEN_SLOT] - ref_word
+    out[:, 6] = _repeated_structure(blocks)
+    return out
+
+
+def _window_sum(column: np.ndarray) -> np.ndarray:
+    """sum(column[i - 3:i + 4]) for every i, added left to right as Python's sum does (the zero
+    padding adds nothing: 0.0 + x and x + 0.0 are x)."""
+    n = len(column)
+    padded = np.zeros(n + 6)
+    padded[3:n + 3] = column
+    total = padded[0:n] + padded[1:n + 1]
+    for k in range(2, 7):
+        total += padded[k:n + k]
+    return total
+
+
+def _page_reference_of_columns(texts: list[str], words: list[float], stops: list[float], caps: list[float],
+                               word_lens: list[float]) -> tuple[float, float, float]:
+    """`_page_reference` over columns of the local features."""
+    total = stop = cap = word = 0.0
+    for text, n_words, s, c, w in zip(texts, words, stops, caps, word_lens):
+        if n_words >= _LONG_BLOCK:
+            weight = min(len(text), 1000)
+            total += weight
+            stop += weight * s
+            cap += weight * c
+            word += weight * w
+    if not total:
+        return _DEFAULT_REFERENCE
+    return stop / total, cap / total, word / total
+
+
 def _repeated_structure(blocks: list[Block]) -> list[float]:
     """How many different parent elements hold blocks with the same tag path (log-scaled):
     a story's paragraphs share one parent, while teaser cards and listings repeat the same
@@ -608,15 +707,22 @@ def rows_matrix(rows: list[list[float]] | list[tuple[float, ...]]) -> np.ndarray
     return np.fromiter(chain.from_iterable(rows), np.float64, len(rows) * width).reshape(len(rows), width)
 
 
-def stage1_matrix(locals_: list[list[float]], shapes: list[tuple[float, ...]]) -> np.ndarray:
-    """`with_neighbours` as a float64 matrix (the same values, copied column-wise)."""
-    local = rows_matrix(locals_)
+def stage1_of_blocks(blocks: list[Block], title_words: frozenset[str]) -> np.ndarray:
+    """`with_neighbours(locals_, page_shape(blocks, locals_))` as a float64 matrix, the same values
+    built without Python rows."""
+    local = local_matrix(blocks, title_words)
+    return stage1_matrix(local, shape_matrix(blocks, local))
+
+
+def stage1_matrix(local: np.ndarray, shapes: np.ndarray) -> np.ndarray:
+    """`with_neighbours` as a float64 matrix: the local-feature matrix with its neighbours' slots
+    and the page-shape columns appended (the same values, copied column-wise)."""
     n, width = local.shape
     k = len(_NEIGHBOUR_SLOTS)
-    out = np.zeros((n, width + 2 * k + len(shapes[0])))
+    out = np.zeros((n, width + 2 * k + shapes.shape[1]))
     out[:, :width] = local
     picked = local[:, list(_NEIGHBOUR_SLOTS)]
     out[1:, width:width + k] = picked[:-1]   # the previous block's slots (zeros for the first)
     out[:-1, width + k:width + 2 * k] = picked[1:]  # the next block's (zeros for the last)
-    out[:, width + 2 * k:] = rows_matrix(shapes)
+    out[:, width + 2 * k:] = shapes
     return out

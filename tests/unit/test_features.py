@@ -5,7 +5,7 @@ import re
 from consumers.pipeline.features import (CONTEXT_NAMES, LOCAL_NAMES, NEIGHBOUR_NAMES, context_features,
                                          factor_by_first_letter,
                                          has_boiler_phrase, local_features, neighbour_features, page_shape,
-                                         story_coherence, with_neighbours)
+                                         local_matrix, stage1_of_blocks, story_coherence, with_neighbours)
 from consumers.pipeline.html_blocks import parse_html
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.model import Block, BlockKind, Limits
@@ -133,3 +133,17 @@ def test_context_features_rows_are_complete():
     ctx = context_features(blocks, [0.9 if len(b.text) > 80 else 0.1 for b in blocks], x1)
     assert len(ctx) == len(blocks)
     assert len({len(row) for row in ctx}) == 1
+
+
+def test_stage1_matrix_of_blocks_equals_the_python_rows():
+    title = frozenset({"rain", "returns", "to", "the", "valley"})
+    text_blocks = [Block(text=t, kind=BlockKind.PARAGRAPH, index=i) for i, t in enumerate(
+        ["Startseite", "Rain returns to the valley", "After a dry summer, the first storms brought rain, and "
+         "farmers said the reservoirs were filling faster than expected this year.", "Startseite"])]
+    for blocks in (_blocks(), text_blocks):
+        for words in (title, frozenset()):
+            locals_ = [local_features(b, words) for b in blocks]
+            rows = with_neighbours(locals_, page_shape(blocks, locals_))
+            matrix = stage1_of_blocks(blocks, words)
+            assert local_matrix(blocks, words).tolist() == locals_
+            assert matrix.tolist() == rows
