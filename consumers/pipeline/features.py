@@ -366,8 +366,7 @@ def context_matrix(blocks: list[Block], p1: list[float], local: np.ndarray) -> n
     out[:, 0] = p1
     out[:, 1] = [_clipped_logit(pi) for pi in p1]
     out[:, 2], out[:, 3], out[:, 4], out[:, 5] = padded[1:n + 1], nxt, padded[0:n], padded[4:n + 4]
-    out[:, 6] = [(sum(p1[max(0, i - 3):i + 4]) - p1[i]) / max(1, min(n, i + 4) - max(0, i - 3) - 1)
-                 for i in range(n)]
+    out[:, 6] = _window_mean(out[:, 0])
     out[:, 7] = (index >= text_lo) & (index <= text_hi)
     out[:, 8] = inside_dom
     out[:, 9] = dom_share * inside_dom
@@ -604,10 +603,8 @@ def shape_matrix(blocks: list[Block], local: np.ndarray) -> np.ndarray:
     counts = Counter(texts)
     out = np.empty((n, 7))
     out[:, 0] = [counts[t] > 1 for t in texts]
-    index = np.arange(n)
-    width = np.maximum(1, np.minimum(n, index + 4) - np.maximum(0, index - 3) - 1)
-    out[:, 1] = (_window_sum(local[:, _SHORT_SLOT]) - local[:, _SHORT_SLOT]) / width
-    out[:, 2] = (_window_sum(local[:, _LINK_SLOT]) - local[:, _LINK_SLOT]) / width
+    out[:, 1] = _window_mean(local[:, _SHORT_SLOT])
+    out[:, 2] = _window_mean(local[:, _LINK_SLOT])
     ref_stop, ref_caps, ref_word = _page_reference_of_columns(
         texts, local[:, _WORDS_SLOT].tolist(), local[:, _STOP_SLOT].tolist(), local[:, _CAPS_SLOT].tolist(),
         local[:, _WORD_LEN_SLOT].tolist())
@@ -616,6 +613,14 @@ def shape_matrix(blocks: list[Block], local: np.ndarray) -> np.ndarray:
     out[:, 5] = local[:, _WORD_LEN_SLOT] - ref_word
     out[:, 6] = _repeated_structure(blocks)
     return out
+
+
+def _window_mean(column: np.ndarray) -> np.ndarray:
+    """(sum(column[i - 3:i + 4]) - column[i]) / (neighbours in the window, at least 1) for every
+    i: the mean of the +-3 neighbours, the same arithmetic as per index in Python."""
+    index = np.arange(len(column))
+    width = np.maximum(1, np.minimum(len(column), index + 4) - np.maximum(0, index - 3) - 1)
+    return (_window_sum(column) - column) / width
 
 
 def _window_sum(column: np.ndarray) -> np.ndarray:
