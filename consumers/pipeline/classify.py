@@ -99,8 +99,10 @@ def calibrate(score: float, threshold: float) -> float:
     if score >= threshold:
         value = 0.5 + 0.5 * (score - threshold) / (1 - threshold)
     else:
-        value = min(0.4999, 0.5 * score / threshold)
-    return round(min(1.0, max(0.0, value)), 4)
+        value = 0.5 * score / threshold
+        value = value if value < 0.4999 else 0.4999  # min(0.4999, value)
+    # min(1.0, max(0.0, value)) without two builtin calls per paragraph (the same result, NaN too)
+    return round((value if value < 1.0 else 1.0) if value > 0.0 else 0.0, 4)
 
 
 def title_words(title: str | None) -> frozenset[str]:
