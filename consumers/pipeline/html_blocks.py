@@ -21,6 +21,7 @@ from .deadline import Deadline
 from .features import factor_by_first_letter
 from .metadata import extract_meta
 from .model import Block, BlockKind, Limits, PageMeta
+from .streamed_html import reveal_streamed_segments
 
 # Subtrees never read: code, media, form controls, and hidden elements.
 _SKIP = frozenset("script style noscript iframe svg template object embed canvas button select input "
@@ -91,6 +92,8 @@ def parse_html(html: str, limits: Limits, deadline: Deadline) -> tuple[list[Bloc
     if len(html) > limits.max_dom_nodes and html.count("<") > limits.max_dom_nodes and \
             len(tree.root.css("*")) > limits.max_dom_nodes:
         raise PageTooComplex(f"DOM over {limits.max_dom_nodes} nodes")
+    if 'id="S:' in html:  # cheap test first: most pages are not streamed
+        reveal_streamed_segments(tree, html)
     strip_skipped(tree)
     return _BlockBuilder(limits, deadline).build(body), meta
 
