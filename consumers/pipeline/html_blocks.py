@@ -232,18 +232,23 @@ def _element_props(tag: str, attrs: dict, parent: tuple[bool, frozenset[str], bo
 
 class _BlockBuilder:
     """Visits only the block elements (lexbor CSS selection, document order, in C) rather than
-    every node in Python. A block element without block descendants yields its whole text (C);
-    one with block descendants yields its own direct text and inline children's text, placed
-    before its descendants' blocks. Frames (hints, enclosing serials) chain through parents."""
+    every node in Python. A block element without block descendants yields its whole text (C).
+    One with block descendants yields its own text (direct text and non-block children's text)
+    cut into runs where a block descendant starts, each run in its document place: the first
+    before the descendants' blocks, each later one after the subtree of the block it follows
+    (text beside <h2>s inside a <span>, as rich-text editors write it, stays in order).
+    Frames (hints, enclosing serials) chain through parents."""
 
     def __init__(self, limits: Limits, deadline: Deadline) -> None:
         self.limits = limits
         self.deadline = deadline
         self.blocks: list[Block] = []
+        # Later text runs of open elements, the next due on top: (block element the run
+        # follows, frame of the element the run belongs to, text, link characters).
+        self.deferred: list[tuple[int, _Frame, str, int]] = []
 
     def build(self, root) -> list[Block]:
         limits = self.limits
-        max_depth = limits.max_dom_depth
         for br in root.css("br"):
             br.insert_before(" ")
         elements = root.css(_BLOCK_SELECTOR)
@@ -251,17 +256,36 @@ class _BlockBuilder:
             raise PageTooComplex(f"DOM over {limits.max_dom_nodes} block elements")
         ids = [node.mem_id for node in elements]
         root_id = root.mem_id
-        frames: dict[int, _Frame] = {root_id: _Frame("body", 0, None, None, 0, _ROOT_PROPS)}
+        root_frame = _Frame("body", 0, None, None, 0, _ROOT_PROPS)
+        frames: dict[int, _Frame] = {root_id: root_frame}
         leaf_links = _link_chars_by_block(root_id, root.css("a"), set(ids))
-        emit = self._emit_element
-        serial = 0
-        pending = pending_frame = pending_id = None  # the previous block element: a leaf unless
-        for node, node_id in zip(elements, ids):     # this one is its descendant
-            serial += 1
-            if serial & 1023 == 0:
+        visited, wrappers = self._frames(elements, ids, frames)
+        own = root.text(False)
+        if (own and not own.isspace()) or root_id in wrappers:  # text right in <body>
+            self._emit_runs(root, root_frame, root_id in wrappers)
+        last = len(visited) - 1
+        for k, (node, node_id, frame) in enumerate(visited):
+            if k & 1023 == 1023:
                 self.deadline.check()
                 if len(self.blocks) >= limits.max_blocks:
                     break
+            if self.deferred:
+                self._emit_due(frame, frames)
+            leaf = k == last or visited[k + 1][2].parent is not frame
+            self._emit_element(node, node_id, frame, leaf, leaf_links, node_id in wrappers)
+        while self.deferred:
+            _, frame, text, links = self.deferred.pop()
+            self._emit(frame, text, links)
+        return self.blocks[: limits.max_blocks]
+
+    def _frames(self, elements, ids: list[int], frames: dict[int, _Frame]) -> tuple[list, set[int]]:
+        """A frame per block element (document order), and the block elements with a block
+        descendant inside a non-block child (a <span> or <a> wrapping paragraphs)."""
+        max_depth = self.limits.max_dom_depth
+        visited, wrappers = [], set()
+        for serial, (node, node_id) in enumerate(zip(elements, ids), start=1):
+            if serial & 1023 == 0:
+                self.deadline.check()
             # The nearest enclosing block element already visited (inline: once per element).
             parent, steps = node.parent, 1
             while parent is not None:
@@ -275,38 +299,46 @@ class _BlockBuilder:
             depth = parent_frame.depth + steps
             if depth > max_depth:
                 raise PageTooComplex(f"DOM deeper than {max_depth}")
-            if pending is not None:
-                emit(pending, pending_id, pending_frame, pending_id != parent_id, leaf_links)
-            pending, pending_id = node, node_id
-            pending_frame = frames[node_id] = _Frame(node.tag, serial, parent_frame, node, depth)
-        if pending is not None:
-            emit(pending, pending_id, pending_frame, True, leaf_links)
-        return self.blocks[: limits.max_blocks]
+            if steps > 1:
+                wrappers.add(parent_id)
+            frame = frames[node_id] = _Frame(node.tag, serial, parent_frame, node, depth)
+            visited.append((node, node_id, frame))
+        return visited, wrappers
 
-    def _emit_element(self, node, node_id: int, frame: _Frame, leaf: bool, leaf_links: dict[int, int]) -> None:
+    def _emit_due(self, current: _Frame, frames: dict[int, _Frame]) -> None:
+        """Emit the deferred runs whose preceding block's subtree has ended: the element about
+        to be emitted (`current`) comes after that block and is not inside it."""
+        deferred = self.deferred
+        while deferred:
+            anchor = frames.get(deferred[-1][0])
+            if anchor is not None:
+                if anchor.serial >= current.serial:
+                    return
+                frame = current
+                while frame is not None and frame.depth > anchor.depth:
+                    frame = frame.parent
+                if frame is anchor:
+                    return
+            _, owner, text, links = deferred.pop()
+            self._emit(owner, text, links)
+
+    def _emit_element(self, node, node_id: int, frame: _Frame, leaf: bool, leaf_links: dict[int, int],
+                      wrapper: bool) -> None:
         if leaf:
             text = node.text()  # deep, no separator (the defaults: keyword parsing costs here)
             if text and not text.isspace() and not frame.props[0]:
                 self._emit(frame, text, leaf_links.get(node_id, 0))
-        else:
-            own = node.text(False)
-            if own and not own.isspace() and not frame.props[0]:
-                self._emit(frame, *self._own_text(node))
+        elif wrapper or _has_own_text(node):
+            if not frame.props[0]:
+                self._emit_runs(node, frame, wrapper)
 
-    @staticmethod
-    def _own_text(node) -> tuple[str, int]:
-        """Direct text plus text of inline children (not of block descendants)."""
-        parts, links = [], 0
-        for child in node.iter(include_text=True):
-            tag = child.tag
-            if tag == "-text":
-                parts.append(child.text_content or "")
-            elif tag not in _BLOCK_TAGS and tag in _INLINE_TAGS:
-                text = child.text()
-                parts.append(text)
-                if tag == "a":
-                    links += len(text.strip())
-        return "".join(parts), links
+    def _emit_runs(self, node, frame: _Frame, wrapper: bool) -> None:
+        runs = _text_runs(node, wrapper)
+        first_text, first_links, _ = runs[0]
+        self._emit(frame, first_text, first_links)
+        for text, links, after in reversed(runs[1:]):
+            if text and not text.isspace():
+                self.deferred.append((after, frame, text, links))
 
     def _emit(self, frame: _Frame, raw: str, link_chars: int) -> None:
         if not raw.isascii() and ("\xad" in raw or "\u200b" in raw or "\ufeff" in raw):
@@ -364,3 +396,54 @@ def _link_chars_by_block(root_id: int, anchors, block_ids: set[int]) -> dict[int
                 break
             parent = parent.parent
     return found
+
+
+def _has_own_text(node) -> bool:
+    """Direct text, or text in a non-block child (most elements with block descendants have
+    neither: wrappers of paragraphs)."""
+    own = node.text(False)
+    if own and not own.isspace():
+        return True
+    for child in node.iter():
+        if child.tag not in _BLOCK_TAGS:
+            text = child.text()
+            if text and not text.isspace():
+                return True
+    return False
+
+
+def _text_runs(node, wrapper: bool) -> list[tuple[str, int, int | None]]:
+    """A block element's own text cut where each block descendant starts: (text, link
+    characters, id of the block element the run follows; None for the first run). Non-block
+    children count whole, except (in a `wrapper`) those holding block elements, which are
+    walked through."""
+    runs: list[tuple[str, int, int | None]] = []
+    parts: list[str] = []
+    links = 0
+    after = None
+    stack = [(node.iter(include_text=True), False)]
+    while stack:
+        children, in_link = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            continue
+        tag = child.tag
+        if tag == "-text":
+            text = child.text_content or ""
+            parts.append(text)
+            if in_link:
+                links += len(text.strip())
+        elif tag in _BLOCK_TAGS:
+            runs.append(("".join(parts), links, after))
+            parts, links, after = [], 0, child.mem_id
+        elif tag != "-comment":
+            if wrapper and child.css_first(_BLOCK_SELECTOR) is not None:
+                stack.append((child.iter(include_text=True), in_link or tag == "a"))
+                continue
+            text = child.text()
+            parts.append(text)
+            if in_link or tag == "a":
+                links += len(text.strip())
+    runs.append(("".join(parts), links, after))
+    return runs

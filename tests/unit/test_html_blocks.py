@@ -22,10 +22,29 @@ def test_blocks_come_in_document_order():
     assert [b.text for b in blocks] == ["Head", "First", "one", "two", "Last"]
 
 
-def test_mixed_content_text_of_a_container_comes_before_its_inner_blocks():
+def test_mixed_content_text_of_a_container_is_cut_at_its_inner_blocks_in_document_order():
     blocks = blocks_of("<div>Intro text <em>here</em><p>Inner paragraph</p> tail text</div>")
-    assert [b.text for b in blocks] == ["Intro text here tail text", "Inner paragraph"]
-    assert [b.tag for b in blocks] == ["div", "p"]
+    assert [b.text for b in blocks] == ["Intro text here", "Inner paragraph", "tail text"]
+    assert [b.tag for b in blocks] == ["div", "p", "div"]
+
+
+def test_text_beside_blocks_inside_an_inline_wrapper_is_kept_in_order():
+    # Rich-text editors wrap a whole post in a <span>: text runs, <br>s and <h2>s side by side.
+    html = ("<div><span>Lead paragraph.<br><br>Second paragraph.<h2>Heading</h2>Under the heading."
+            "<ul><li>item</li></ul>Closing words.</span><p>After</p></div><p>Last</p>")
+    assert [b.text for b in blocks_of(html)] == [
+        "Lead paragraph. Second paragraph.", "Heading", "Under the heading.", "item", "Closing words.",
+        "After", "Last"]
+
+
+def test_text_directly_in_body_and_in_custom_elements_is_kept():
+    html = "<body>Body text<div><x-card>Card text</x-card><p>para</p></div>trailing</body>"
+    assert [b.text for b in blocks_of(html)] == ["Body text", "Card text", "para", "trailing"]
+
+
+def test_link_text_in_a_wrapping_link_counts_as_link_characters():
+    blocks = blocks_of('<div><a href="#">Read this <div>Card</div> now</a></div>')
+    assert [(b.text, b.link_chars) for b in blocks] == [("Read this", 9), ("Card", 0), ("now", 3)]
 
 
 def test_inline_markup_and_line_breaks_join_within_a_block():
