@@ -246,6 +246,7 @@ class _BlockBuilder:
         # Later text runs of open elements, the next due on top: (block element the run
         # follows, frame of the element the run belongs to, text, link characters).
         self.deferred: list[tuple[int, _Frame, str, int]] = []
+        self.wrapping: set[int] = set()  # ids of non-block elements holding block elements
 
     def build(self, root) -> list[Block]:
         limits = self.limits
@@ -259,10 +260,9 @@ class _BlockBuilder:
         root_frame = _Frame("body", 0, None, None, 0, _ROOT_PROPS)
         frames: dict[int, _Frame] = {root_id: root_frame}
         leaf_links = _link_chars_by_block(root_id, root.css("a"), set(ids))
-        visited, wrappers = self._frames(elements, ids, frames)
-        own = root.text(False)
-        if (own and not own.isspace()) or root_id in wrappers:  # text right in <body>
-            self._emit_runs(root, root_frame, root_id in wrappers)
+        visited, self.wrapping = self._frames(elements, ids, frames)
+        if _has_own_text(root):  # text right in <body>
+            self._emit_runs(root, root_frame)
         last = len(visited) - 1
         for k, (node, node_id, frame) in enumerate(visited):
             if k & 1023 == 1023:
@@ -272,17 +272,17 @@ class _BlockBuilder:
             if self.deferred:
                 self._emit_due(frame, frames)
             leaf = k == last or visited[k + 1][2].parent is not frame
-            self._emit_element(node, node_id, frame, leaf, leaf_links, node_id in wrappers)
+            self._emit_element(node, node_id, frame, leaf, leaf_links)
         while self.deferred:
             _, frame, text, links = self.deferred.pop()
             self._emit(frame, text, links)
         return self.blocks[: limits.max_blocks]
 
     def _frames(self, elements, ids: list[int], frames: dict[int, _Frame]) -> tuple[list, set[int]]:
-        """A frame per block element (document order), and the block elements with a block
-        descendant inside a non-block child (a <span> or <a> wrapping paragraphs)."""
+        """A frame per block element (document order), and the non-block elements that hold
+        block elements (a <span> or <a> wrapping paragraphs)."""
         max_depth = self.limits.max_dom_depth
-        visited, wrappers = [], set()
+        visited, wrapping = [], set()
         for serial, (node, node_id) in enumerate(zip(elements, ids), start=1):
             if serial & 1023 == 0:
                 self.deadline.check()
@@ -293,17 +293,16 @@ class _BlockBuilder:
                 parent_frame = frames.get(parent_id)
                 if parent_frame is not None:
                     break
+                wrapping.add(parent_id)
                 parent, steps = parent.parent, steps + 1
             else:
                 continue
             depth = parent_frame.depth + steps
             if depth > max_depth:
                 raise PageTooComplex(f"DOM deeper than {max_depth}")
-            if steps > 1:
-                wrappers.add(parent_id)
             frame = frames[node_id] = _Frame(node.tag, serial, parent_frame, node, depth)
             visited.append((node, node_id, frame))
-        return visited, wrappers
+        return visited, wrapping
 
     def _emit_due(self, current: _Frame, frames: dict[int, _Frame]) -> None:
         """Emit the deferred runs whose preceding block's subtree has ended: the element about
@@ -322,18 +321,17 @@ class _BlockBuilder:
             _, owner, text, links = deferred.pop()
             self._emit(owner, text, links)
 
-    def _emit_element(self, node, node_id: int, frame: _Frame, leaf: bool, leaf_links: dict[int, int],
-                      wrapper: bool) -> None:
+    def _emit_element(self, node, node_id: int, frame: _Frame, leaf: bool, leaf_links: dict[int, int]) -> None:
         if leaf:
             text = node.text()  # deep, no separator (the defaults: keyword parsing costs here)
             if text and not text.isspace() and not frame.props[0]:
                 self._emit(frame, text, leaf_links.get(node_id, 0))
-        elif wrapper or _has_own_text(node):
+        elif _has_own_text(node, self.wrapping):
             if not frame.props[0]:
-                self._emit_runs(node, frame, wrapper)
+                self._emit_runs(node, frame)
 
-    def _emit_runs(self, node, frame: _Frame, wrapper: bool) -> None:
-        runs = _text_runs(node, wrapper)
+    def _emit_runs(self, node, frame: _Frame) -> None:
+        runs = _text_runs(node, self.wrapping)
         first_text, first_links, _ = runs[0]
         self._emit(frame, first_text, first_links)
         for text, links, after in reversed(runs[1:]):
@@ -398,25 +396,26 @@ def _link_chars_by_block(root_id: int, anchors, block_ids: set[int]) -> dict[int
     return found
 
 
-def _has_own_text(node) -> bool:
+def _has_own_text(node, wrapping: frozenset[int] | set[int] = frozenset()) -> bool:
     """Direct text, or text in a non-block child (most elements with block descendants have
-    neither: wrappers of paragraphs)."""
+    neither: wrappers of paragraphs); a child in `wrapping` holds block elements."""
     own = node.text(False)
     if own and not own.isspace():
         return True
     for child in node.iter():
         if child.tag not in _BLOCK_TAGS:
+            if child.mem_id in wrapping:
+                return True  # its text is looked at run by run
             text = child.text()
             if text and not text.isspace():
                 return True
     return False
 
 
-def _text_runs(node, wrapper: bool) -> list[tuple[str, int, int | None]]:
+def _text_runs(node, wrapping: set[int]) -> list[tuple[str, int, int | None]]:
     """A block element's own text cut where each block descendant starts: (text, link
     characters, id of the block element the run follows; None for the first run). Non-block
-    children count whole, except (in a `wrapper`) those holding block elements, which are
-    walked through."""
+    children count whole, except those holding block elements (`wrapping`), walked through."""
     runs: list[tuple[str, int, int | None]] = []
     parts: list[str] = []
     links = 0
@@ -438,7 +437,7 @@ def _text_runs(node, wrapper: bool) -> list[tuple[str, int, int | None]]:
             runs.append(("".join(parts), links, after))
             parts, links, after = [], 0, child.mem_id
         elif tag != "-comment":
-            if wrapper and child.css_first(_BLOCK_SELECTOR) is not None:
+            if child.mem_id in wrapping:
                 stack.append((child.iter(include_text=True), in_link or tag == "a"))
                 continue
             text = child.text()
