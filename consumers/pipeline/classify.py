@@ -11,6 +11,7 @@
 3. `revise_text_story` - plain text only: the story region and inline related-story links
                         (text_story.py).
 4. `page_threshold`   - the decision, stricter when the story sits under one parent element.
+5. `drop_repeats`     - a story paragraph repeated verbatim later on the page is kept once.
 
 Both models are boosted trees (trees.py, evaluated with numpy) in the shipped weights; the
 linear form (one logistic weight vector per stage) is still read, for `--model linear` in the
@@ -81,6 +82,7 @@ def classify(blocks: list[Block], title: str | None = None) -> list[Paragraph]:
         p2 = revise_in_context(blocks, x1, score_alone(x1, weights), weights)
     p3 = revise_text_story(blocks, p2, weights.threshold) if mode == "text" else p2
     threshold = page_threshold(blocks, p3, weights)
+    p3 = drop_repeats(blocks, p3, threshold)
     return [Paragraph(text=b.text, kind=b.kind, label=Label.STORY if s >= threshold else Label.BOILERPLATE,
                       score=calibrate(s, threshold)) for b, s in zip(blocks, p3)]
 
@@ -91,6 +93,28 @@ def page_threshold(blocks: list[Block], scores: list[float], weights: StageWeigh
         return weights.threshold
     _, share = story_parent(blocks, scores, [len(b.text) for b in blocks])
     return weights.concentrated_threshold if share >= weights.concentrated_share else weights.threshold
+
+
+REPEAT_MIN_CHARS = 50
+
+
+def drop_repeats(blocks: list[Block], scores: list[float], threshold: float) -> list[float]:
+    """Later verbatim copies of a story paragraph become boilerplate (score just under the
+    threshold): pages render some blocks twice (desktop and mobile layouts, a summary box
+    repeating the lead, sticky headers), and readers of the clean text want each once. Short
+    texts ("Read more", a repeated subheading) are left to the model."""
+    seen: set[str] = set()
+    out = scores
+    for i, (b, s) in enumerate(zip(blocks, scores)):
+        if s < threshold or len(b.text) < REPEAT_MIN_CHARS:
+            continue
+        if b.text in seen:
+            if out is scores:
+                out = list(scores)
+            out[i] = min(s, threshold - 1e-6)
+        else:
+            seen.add(b.text)
+    return out
 
 
 def calibrate(score: float, threshold: float) -> float:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consumers.pipeline.classify import (apply_story_end, classify, context_inputs, load_weights, score_alone,
-                                         stage1_inputs)
+from consumers.pipeline.classify import (apply_story_end, classify, context_inputs, drop_repeats, load_weights,
+                                         score_alone, stage1_inputs)
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.features import CONTEXT_NAMES, LOCAL_NAMES, NEIGHBOUR_NAMES, densest_run
 from consumers.pipeline.html_blocks import parse_html
@@ -110,3 +110,18 @@ def test_story_does_not_end_on_a_headline():
     blocks = [text_block(PROSE, 0), text_block("Mayor promises more bike lanes next year", 1)]
     revised = apply_story_end(blocks, [0.9, 0.6], threshold=0.5)
     assert revised[0] == 0.9 and revised[1] < 0.5
+
+
+def test_a_repeated_story_paragraph_is_kept_once():
+    long_text = "A paragraph long enough to count as a story paragraph on its own, rendered twice."
+    blocks = [Block(text=t, kind=BlockKind.PARAGRAPH, index=i)
+              for i, t in enumerate([long_text, "Short line", long_text, "Short line"])]
+    scores = drop_repeats(blocks, [0.9, 0.9, 0.8, 0.9], threshold=0.5)
+    assert scores[0] == 0.9 and scores[2] < 0.5
+    assert scores[1] == scores[3] == 0.9  # short repeats are left to the model
+
+
+def test_a_repeat_of_a_boilerplate_paragraph_is_not_dropped():
+    long_text = "A paragraph long enough to count as a story paragraph on its own, rendered twice."
+    blocks = [Block(text=long_text, kind=BlockKind.PARAGRAPH, index=i) for i in range(2)]
+    assert drop_repeats(blocks, [0.2, 0.9], threshold=0.5) == [0.2, 0.9]
