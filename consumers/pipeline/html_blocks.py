@@ -115,6 +115,7 @@ def unwrap_noscript(html: str) -> str:
 
 
 _NO_HINTS: frozenset[str] = frozenset()
+_HIDDEN_HINT = frozenset({"hidden"})
 
 
 def element_hints(attrs: dict) -> frozenset[str]:
@@ -324,11 +325,10 @@ class _BlockBuilder:
     def _emit_element(self, node, node_id: int, frame: _Frame, leaf: bool, leaf_links: dict[int, int]) -> None:
         if leaf:
             text = node.text()  # deep, no separator (the defaults: keyword parsing costs here)
-            if text and not text.isspace() and not frame.props[0]:
+            if text and not text.isspace():
                 self._emit(frame, text, leaf_links.get(node_id, 0))
         elif _has_own_text(node, self.wrapping):
-            if not frame.props[0]:
-                self._emit_runs(node, frame)
+            self._emit_runs(node, frame)
 
     def _emit_runs(self, node, frame: _Frame) -> None:
         runs = _text_runs(node, self.wrapping)
@@ -345,7 +345,9 @@ class _BlockBuilder:
         if not text:
             return
         tag = frame.tag
-        _, hints, boiler, main = frame.props
+        hidden, hints, boiler, main = frame.props
+        if hidden:  # collapsed accordions and tabs hold story text; hidden menus do not
+            hints = hints | _HIDDEN_HINT
         values = {
             "text": text, "kind": _BLOCK_TAGS.get(tag, BlockKind.PARAGRAPH), "index": len(self.blocks), "tag": tag,
             "dom_path": frame.path, "link_chars": min(link_chars, len(text)),
