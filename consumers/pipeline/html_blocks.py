@@ -116,6 +116,7 @@ def unwrap_noscript(html: str) -> str:
 
 _NO_HINTS: frozenset[str] = frozenset()
 _HIDDEN_HINT = frozenset({"hidden"})
+_FURNITURE_HINTS = frozenset({"nav", "header", "footer", "cookie", "subscribe", "share"})
 
 
 def element_hints(attrs: dict) -> frozenset[str]:
@@ -346,7 +347,12 @@ class _BlockBuilder:
             return
         tag = frame.tag
         hidden, hints, boiler, main = frame.props
-        if hidden:  # collapsed accordions and tabs hold story text; hidden menus do not
+        if hidden:
+            # Collapsed accordions and tabs hold story text, so hidden content is read, marked
+            # for the model; hidden menus, drawers and banners are not (a seventh of all
+            # blocks on the dev pages, almost none of them story).
+            if boiler or not hints.isdisjoint(_FURNITURE_HINTS):
+                return
             hints = hints | _HIDDEN_HINT
         values = {
             "text": text, "kind": _BLOCK_TAGS.get(tag, BlockKind.PARAGRAPH), "index": len(self.blocks), "tag": tag,
