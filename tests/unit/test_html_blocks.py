@@ -57,17 +57,26 @@ def test_link_characters_are_counted():
     assert block.link_chars == len("the full report")
 
 
-def test_scripts_styles_and_hidden_elements_are_skipped():
+def test_scripts_and_styles_are_skipped_and_hidden_content_is_marked():
     blocks = blocks_of("<div><script>var x = 1;</script><style>p{}</style><p>Visible</p>"
-                       "<div hidden>Secret</div><div style='display:none'>Gone</div></div>")
-    assert [b.text for b in blocks] == ["Visible"]
+                       "<div hidden>Collapsed answer</div><div style='display:none'>Tab panel</div></div>")
+    assert [b.text for b in blocks] == ["Visible", "Collapsed answer", "Tab panel"]
+    assert ["hidden" in b.hints for b in blocks] == [False, True, True]
+
+
+def test_hidden_menus_drawers_and_banners_are_dropped():
+    blocks = blocks_of("<nav><ul hidden><li>Menu item</li></ul></nav><p>Story</p>"
+                       "<div class='cookie-banner' aria-hidden='true'><p>We use cookies</p></div>"
+                       "<div class='mobile-menu' style='display: none'><p>Home</p></div>")
+    assert [b.text for b in blocks] == ["Story"]
 
 
 def test_hidden_flags_and_hints_of_ancestors_reach_text_nested_in_empty_wrappers():
     blocks = blocks_of('<div class="comments" aria-hidden="true"><div><div><p>Hidden reply</p></div></div></div>'
                        '<section class="comment-list"><div><div><p>Shown reply</p></div></div></section>')
-    assert [b.text for b in blocks] == ["Shown reply"]
-    assert "comment" in blocks[0].hints
+    assert [b.text for b in blocks] == ["Hidden reply", "Shown reply"]
+    assert {"comment", "hidden"} <= blocks[0].hints
+    assert "comment" in blocks[1].hints and "hidden" not in blocks[1].hints
 
 
 def test_soft_hyphens_and_zero_width_characters_are_dropped():

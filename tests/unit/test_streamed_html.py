@@ -36,10 +36,12 @@ def test_a_segment_without_a_slot_is_shown_where_it_is():
     assert texts(html)[-1] == "The streamed story paragraph."
 
 
-def test_other_hidden_elements_stay_hidden():
-    html = '<body><p>Shown</p><div hidden id="S:x"><p>Not a segment id</p></div>' \
-           '<div hidden id="menu"><p>Hidden menu</p></div></body>'
-    assert texts(html) == ["Shown"]
+def test_other_hidden_elements_stay_hidden_where_they_are():
+    html = '<body><template id="B:0"></template><p>Shown</p><div hidden id="S:x"><p>Not a segment id</p></div>' \
+           '<div hidden id="menu"><p>Hidden text</p></div></body>'
+    blocks = parse_html(html, Limits(), Deadline.unlimited())[0]
+    assert [b.text for b in blocks] == ["Shown", "Not a segment id", "Hidden text"]
+    assert ["hidden" in b.hints for b in blocks] == [False, True, True]
 
 
 def test_scripts_pair_segments_with_boundaries_and_placeholders():
