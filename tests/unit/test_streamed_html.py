@@ -38,7 +38,7 @@ def test_a_segment_without_a_slot_is_shown_where_it_is():
 
 def test_other_hidden_elements_stay_hidden_where_they_are():
     html = '<body><template id="B:0"></template><p>Shown</p><div hidden id="S:x"><p>Not a segment id</p></div>' \
-           '<div hidden id="menu"><p>Hidden text</p></div></body>'
+           '<div hidden id="answer-1"><p>Hidden text</p></div></body>'
     blocks = parse_html(html, Limits(), Deadline.unlimited())[0]
     assert [b.text for b in blocks] == ["Shown", "Not a segment id", "Hidden text"]
     assert ["hidden" in b.hints for b in blocks] == [False, True, True]
