@@ -177,10 +177,11 @@ class _Frame:
     text and their ancestors: most block elements of a page hold none (wrappers, spacers, icons).
     The tag path and enclosing serials are likewise built on demand."""
 
-    __slots__ = ("tag", "serial", "parent", "node", "depth", "_props", "_path", "_containers")
+    __slots__ = ("tag", "serial", "parent", "node", "depth", "end", "_props", "_path", "_containers")
 
     def __init__(self, tag, serial, parent, node, depth, props=None):
         self.tag, self.serial, self.parent, self.node, self.depth = tag, serial, parent, node, depth
+        self.end = serial  # serial of the last block element inside it (set by _frames)
         self._props = props
         self._path = self._containers = None
 
@@ -304,22 +305,20 @@ class _BlockBuilder:
                 raise PageTooComplex(f"DOM deeper than {max_depth}")
             frame = frames[node_id] = _Frame(node.tag, serial, parent_frame, node, depth)
             visited.append((node, node_id, frame))
+        for _, _, frame in reversed(visited):  # descendants come later in document order
+            parent_frame = frame.parent
+            if frame.end > parent_frame.end:
+                parent_frame.end = frame.end
         return visited, wrapping
 
     def _emit_due(self, current: _Frame, frames: dict[int, _Frame]) -> None:
         """Emit the deferred runs whose preceding block's subtree has ended: the element about
-        to be emitted (`current`) comes after that block and is not inside it."""
+        to be emitted (`current`) comes after that block's last descendant."""
         deferred = self.deferred
         while deferred:
             anchor = frames.get(deferred[-1][0])
-            if anchor is not None:
-                if anchor.serial >= current.serial:
-                    return
-                frame = current
-                while frame is not None and frame.depth > anchor.depth:
-                    frame = frame.parent
-                if frame is anchor:
-                    return
+            if anchor is not None and current.serial <= anchor.end:
+                return
             _, owner, text, links = deferred.pop()
             self._emit(owner, text, links)
 

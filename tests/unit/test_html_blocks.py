@@ -154,3 +154,9 @@ def test_link_characters_belong_to_the_nearest_block():
 def test_hint_tokens_without_vocabulary_have_no_hints():
     assert element_hints({"class": "xq-19 col-md-6"}) == frozenset()
     assert element_hints({"class": "xq-19 site-footer"}) == {"footer"}
+
+
+def test_text_after_a_deep_subtree_comes_after_all_of_it():
+    nested = "<div>" * 200 + "<p>deep one</p><p>deep two</p>" + "</div>" * 200
+    html = f"<body>lead<div>{nested}<p>inner last</p></div>tail</body>"
+    assert [b.text for b in blocks_of(html)] == ["lead", "deep one", "deep two", "inner last", "tail"]
