@@ -637,7 +637,7 @@ def _window_sum(column: np.ndarray) -> np.ndarray:
 
 def _page_reference_of_columns(texts: list[str], words: list[float], stops: list[float], caps: list[float],
                                word_lens: list[float]) -> tuple[float, float, float]:
-    """`_page_reference` over columns of the local features."""
+    """`_page_reference` over columns of the local features (the one place it is summed)."""
     total = stop = cap = word = 0.0
     for text, n_words, s, c, w in zip(texts, words, stops, caps, word_lens):
         if n_words >= _LONG_BLOCK:
@@ -671,17 +671,9 @@ _LONG_BLOCK = math.log1p(12) / 5.0  # log_words of a 12-word block
 def _page_reference(blocks: list[Block], locals_: list[list[float]]) -> tuple[float, float, float]:
     """Length-weighted mean stopword density, capitalisation and word length of the page's
     blocks of 12 words or more."""
-    total = stop = caps = word = 0.0
-    for b, row in zip(blocks, locals_):
-        if row[_WORDS_SLOT] >= _LONG_BLOCK:
-            weight = min(len(b.text), 1000)
-            total += weight
-            stop += weight * row[_STOP_SLOT]
-            caps += weight * row[_CAPS_SLOT]
-            word += weight * row[_WORD_LEN_SLOT]
-    if not total:
-        return _DEFAULT_REFERENCE
-    return stop / total, caps / total, word / total
+    return _page_reference_of_columns([b.text for b in blocks], [row[_WORDS_SLOT] for row in locals_],
+                                      [row[_STOP_SLOT] for row in locals_], [row[_CAPS_SLOT] for row in locals_],
+                                      [row[_WORD_LEN_SLOT] for row in locals_])
 
 
 def neighbour_features(locals_: list[list[float]], i: int, shape: tuple[float, ...]) -> list[float]:
