@@ -42,14 +42,19 @@ def reveal_streamed_segments(tree, html: str) -> int:
     if not segments:
         return 0
     slots = slots_named_by_scripts(html)
+    # One pass over the templates rather than a query per segment (a page may hold thousands).
+    templates = {}
+    for node in tree.css("template[id]"):
+        templates.setdefault(node.attributes.get("id"), node)  # the first, as css_first finds
     for segment in segments:
         segment_id = segment.attributes["id"]
-        slot_id = slots.get(segment_id, "B:" + segment_id[2:])
-        slot = tree.css_first(f'template[id="{slot_id}"]')
+        slot = templates.get(slots.get(segment_id, "B:" + segment_id[2:]))
         if slot is not None:
             slot.insert_before(segment)  # lexbor inserts a copy
             moved = slot.prev
             segment.decompose()
             segment = moved
+            # boundaries nested in the segment now live in the copy
+            templates.update((node.attributes.get("id"), node) for node in moved.css("template[id]"))
         del segment.attrs["hidden"]
     return len(segments)

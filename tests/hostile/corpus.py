@@ -184,6 +184,17 @@ def _shallow_nested_article(depth: int) -> str:
     return article_html(body_prefix="<div>" * depth + "<span>inner</span>" + "</div>" * depth)
 
 
+def _streamed_article(extra_segments: int) -> str:
+    """A React-streamed page: the story arrives as hidden segment S:0 at the end of the body,
+    with `extra_segments` more boundary/segment pairs (loading placeholders, widget text)."""
+    slots = "".join(f'<template id="B:{i:x}"></template><div>Loading...</div>' for i in range(1, extra_segments + 1))
+    widgets = "".join(f'<div hidden id="S:{i:x}"><span>widget {i}</span></div>' for i in range(1, extra_segments + 1))
+    story = "".join(f"<p>{p}</p>" for p in story_paragraphs())
+    return article_html(paragraphs=["<template id=\"B:0\"></template>Loading..."],
+                        body_suffix=f"<aside>{slots}</aside>{widgets}<div hidden id=\"S:0\">{story}</div>"
+                                    '<script>$RC("B:0","S:0")</script>')
+
+
 def cases(canary: str = CANARY_URL) -> list[Case]:
     """All corpus cases; `canary` is a URL no parser may ever fetch."""
     good = article_html()
@@ -314,6 +325,9 @@ def cases(canary: str = CANARY_URL) -> list[Case]:
         # ---- survivable oddities: the article must still come out right -----------------------
         _art("good_html", lambda: record(), "a plain good page (control case)"),
         _art("good_text", lambda: record({"text": "\n".join(story_paragraphs())}), "a good plain-text page"),
+        _art("react_streamed_20k_segments", lambda: record({"html": _streamed_article(20_000)}),
+             "a React-streamed article among 20,000 streamed segments",
+             check=_text_contains(story_paragraphs()[0][:60])),
         _art("lone_surrogates", lambda: record()[:-1] + b',"title":"bad \\ud800 title"}',
              "a lone surrogate escape in a string field (replaced by U+FFFD)"),
         _art("lone_surrogate_in_html",

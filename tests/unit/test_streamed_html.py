@@ -54,3 +54,10 @@ def test_reveal_counts_the_segments_it_handles():
     tree = LexborHTMLParser(html)
     assert reveal_streamed_segments(tree, html) == 1
     assert tree.css_first("[hidden]") is None
+
+
+def test_a_boundary_inside_a_streamed_segment_is_filled_in_its_moved_copy():
+    html = ('<body><main><template id="B:0"></template><p>Loading...</p></main>'
+            '<div hidden id="S:0"><p>Outer part.</p><template id="B:1"></template><p>Loading inner...</p></div>'
+            '<div hidden id="S:1"><p>Inner part.</p></div></body>')
+    assert texts(html) == ["Outer part.", "Inner part.", "Loading inner...", "Loading..."]
