@@ -26,7 +26,7 @@ from __future__ import annotations
 import gzip
 import math
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,8 +83,31 @@ def classify(blocks: list[Block], title: str | None = None) -> list[Paragraph]:
     p3 = revise_text_story(blocks, p2, weights.threshold) if mode == "text" else p2
     threshold = page_threshold(blocks, p3, weights)
     p3 = drop_repeats(blocks, p3, threshold)
-    return [Paragraph(text=b.text, kind=b.kind, label=Label.STORY if s >= threshold else Label.BOILERPLATE,
-                      score=calibrate(s, threshold)) for b, s in zip(blocks, p3)]
+    return paragraphs(blocks, p3, threshold)
+
+
+def paragraphs(blocks: list[Block], scores: list[float], threshold: float) -> list[Paragraph]:
+    """A Paragraph per block, labelled by the page threshold, with its calibrated score."""
+    if not _FILL_PARAGRAPHS:
+        return [Paragraph(text=b.text, kind=b.kind, label=Label.STORY if s >= threshold else Label.BOILERPLATE,
+                          score=calibrate(s, threshold)) for b, s in zip(blocks, scores)]
+    new, fill, story, boilerplate = _new_object, _set_attribute, Label.STORY, Label.BOILERPLATE
+    out = []
+    for b, s in zip(blocks, scores):
+        paragraph = new(Paragraph)
+        fill(paragraph, "__dict__", {"text": b.text, "kind": b.kind, "label": story if s >= threshold else boilerplate,
+                                     "score": calibrate(s, threshold)})
+        out.append(paragraph)
+    return out
+
+
+# Paragraphs are filled in directly rather than through the frozen dataclass's __init__ (one
+# object.__setattr__ per field), which makes the same value only while Paragraph has exactly these
+# fields, no __post_init__ and no __slots__; otherwise __init__ is used.
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+_FILL_PARAGRAPHS = [f.name for f in fields(Paragraph)] == ["text", "kind", "label", "score"] and \
+    not hasattr(Paragraph, "__post_init__") and "__slots__" not in vars(Paragraph)
 
 
 def page_threshold(blocks: list[Block], scores: list[float], weights: StageWeights) -> float:

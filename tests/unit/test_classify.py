@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consumers.pipeline.classify import (apply_story_end, classify, context_inputs, drop_repeats, load_weights,
-                                         score_alone, stage1_inputs)
+from consumers.pipeline.classify import (apply_story_end, calibrate, classify, context_inputs, drop_repeats,
+                                         load_weights, paragraphs, score_alone, stage1_inputs)
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.features import CONTEXT_NAMES, LOCAL_NAMES, NEIGHBOUR_NAMES, densest_run
 from consumers.pipeline.html_blocks import parse_html
-from consumers.pipeline.model import Block, BlockKind, Label, Limits
+from consumers.pipeline.model import Block, BlockKind, Label, Limits, Paragraph
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 
@@ -125,3 +125,12 @@ def test_a_repeat_of_a_boilerplate_paragraph_is_not_dropped():
     long_text = "A paragraph long enough to count as a story paragraph on its own, rendered twice."
     blocks = [Block(text=long_text, kind=BlockKind.PARAGRAPH, index=i) for i in range(2)]
     assert drop_repeats(blocks, [0.2, 0.9], threshold=0.5) == [0.2, 0.9]
+
+
+def test_paragraphs_equal_those_built_by_the_dataclass():
+    blocks = [text_block(PROSE, 0), html_block("Share this", 1, kind=BlockKind.HEADING)]
+    made = paragraphs(blocks, [0.9, 0.2], 0.55)
+    assert made == [Paragraph(text=PROSE, kind=BlockKind.PARAGRAPH, label=Label.STORY, score=calibrate(0.9, 0.55)),
+                    Paragraph(text="Share this", kind=BlockKind.HEADING, label=Label.BOILERPLATE,
+                              score=calibrate(0.2, 0.55))]
+    assert [vars(p) for p in made] == [vars(Paragraph(p.text, p.kind, p.label, p.score)) for p in made]
