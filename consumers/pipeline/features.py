@@ -267,27 +267,41 @@ def structure_features(has_dom: bool, boilerplate_hint: bool, in_main: bool, dep
 def text_features(text: str) -> tuple[tuple[float, ...], tuple[float, ...], float, float]:
     """The features of a block's text alone: (the four before link_density, the thirteen after
     it, the short-text flag link_x_short multiplies, stop_x_long). Cached: menus, footers and
-    duplicated navigation repeat texts within a page and across a site's pages."""
+    duplicated navigation repeat texts within a page and across a site's pages. Conditional
+    expressions stand for min() and float(bool) (the same values, without a builtin call each:
+    this runs for every new block text)."""
     chars = len(text)
     tokens = words_of(text)
-    ascii_only = text.isascii()
-    cjk = len(_CJK.findall(text)) if not ascii_only else 0
-    cjk_share = cjk / chars if chars else 0.0
-    if cjk_share > 0.3:
-        n_words = max(1.0, cjk / 1.7 + len(tokens))
-        stops = sum(map(_CJK_FUNCTION.__contains__, text))
-    else:
-        n_words = float(len(tokens)) or 1.0
+    n_tokens = len(tokens)
+    if text.isascii():
+        # ASCII text has no CJK, no non-ASCII separators, and \d is only 0-9 in it: deleting the
+        # digits in C is cheaper than listing regex matches
+        cjk_share = 0.0
+        n_words = float(n_tokens) or 1.0
         stops = sum(map(stopwords().__contains__, tokens))
-    stop_density = min(1.0, stops / n_words)
-    sentences = len(_SENTENCE_END.findall(text)) + (cjk_share > 0.3) * text.count("\u3002")
+        sentences = len(_SENTENCE_END.findall(text))
+        digits = chars - len(text.encode("ascii").translate(None, _ASCII_DIGITS))
+        separators = text.count("|")
+    else:
+        cjk = len(_CJK.findall(text))
+        cjk_share = cjk / chars
+        if cjk_share > 0.3:
+            n_words = max(1.0, cjk / 1.7 + n_tokens)
+            stops = sum(map(_CJK_FUNCTION.__contains__, text))
+            sentences = len(_SENTENCE_END.findall(text)) + text.count("\u3002")
+        else:
+            n_words = float(n_tokens) or 1.0
+            stops = sum(map(stopwords().__contains__, tokens))
+            sentences = len(_SENTENCE_END.findall(text))
+        digits = len(_DIGIT.findall(text))
+        separators = text.count("|") + text.count("\u00b7") + text.count("\u2022")
+    stop_density = stops / n_words
+    stop_density = stop_density if stop_density < 1.0 else 1.0
     raw_words = text.split()
     capitalised = sum(map(_CAPITALS.__contains__, map(_first_char, raw_words)))
-    # \d is only 0-9 in ASCII text: deleting them in C is cheaper than listing regex matches
-    digits = chars - len(text.encode("ascii").translate(None, _ASCII_DIGITS)) if ascii_only \
-        else len(_DIGIT.findall(text))
-    last = text.rstrip()[-1:]
     short = n_words < 4
+    comma_rate = text.count(",") / n_words * 5
+    word_len = (len("".join(tokens)) / n_tokens) / 6.0 if tokens else 0.0
     head = (
         math.log1p(chars) / 7.0,
         math.log1p(n_words) / 5.0,
@@ -295,21 +309,21 @@ def text_features(text: str) -> tuple[tuple[float, ...], tuple[float, ...], floa
         math.log1p(stops) / 4.0,
     )
     tail = (
-        float(last in _END_PUNCT),
+        1.0 if text.rstrip()[-1:] in _END_PUNCT else 0.0,
         math.log1p(sentences) / 3.0,
-        min(1.0, text.count(",") / n_words * 5),
+        comma_rate if comma_rate < 1.0 else 1.0,
         capitalised / len(raw_words) if raw_words else 0.0,
         digits / chars if chars else 0.0,
-        min(2.0, (len("".join(tokens)) / len(tokens)) / 6.0) if tokens else 0.0,
+        word_len if word_len < 2.0 else 2.0,
         cjk_share,
-        float(text.endswith(("\u2026", "...", "[\u2026]"))),
-        float(has_boiler_phrase(text)) if chars < 400 else 0.0,
-        float(bool(_DATE_LIKE.search(text))) if chars < 120 and digits else 0.0,  # dates need digits
-        float(text.count("|") + text.count("\u00b7") + text.count("\u2022") >= 2),
-        float(short),
-        float(n_words > 40),
+        1.0 if text.endswith(("\u2026", "...", "[\u2026]")) else 0.0,
+        1.0 if chars < 400 and has_boiler_phrase(text) else 0.0,
+        1.0 if chars < 120 and digits and _DATE_LIKE.search(text) is not None else 0.0,  # dates need digits
+        1.0 if separators >= 2 else 0.0,
+        1.0 if short else 0.0,
+        1.0 if n_words > 40 else 0.0,
     )
-    return head, tail, float(short or n_words < 10), stop_density * float(n_words >= 15)
+    return head, tail, 1.0 if short or n_words < 10 else 0.0, stop_density if n_words >= 15 else 0.0
 
 
 CONTEXT_NAMES = (

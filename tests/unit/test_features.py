@@ -1,11 +1,13 @@
 """Block features: the fast forms compute exactly what the plain definitions say."""
 
+import math
 import re
 
 from consumers.pipeline.features import (CONTEXT_NAMES, LOCAL_NAMES, NEIGHBOUR_NAMES, context_features,
                                          factor_by_first_letter,
                                          has_boiler_phrase, local_features, neighbour_features, page_shape,
-                                         local_matrix, stage1_of_blocks, story_coherence, with_neighbours)
+                                         local_matrix, stage1_of_blocks, story_coherence, text_features,
+                                         with_neighbours)
 from consumers.pipeline.html_blocks import parse_html
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.model import Block, BlockKind, Limits
@@ -147,3 +149,20 @@ def test_stage1_matrix_of_blocks_equals_the_python_rows():
             matrix = stage1_of_blocks(blocks, words)
             assert local_matrix(blocks, words).tolist() == locals_
             assert matrix.tolist() == rows
+
+
+def test_text_features_saturate_and_flag_as_defined():
+    head, tail, short_flag, stop_x_long = text_features("a, b, c, " * 10)
+    names = LOCAL_NAMES[LOCAL_NAMES.index("ends_punct"):LOCAL_NAMES.index("has_dom")]
+    values = dict(zip(names, tail))
+    assert values["comma_rate"] == 1.0 and values["pipe_sep"] == 0.0 and values["short_lt4"] == 0.0
+    assert stop_x_long == head[2] and 0.0 < head[2] <= 1.0  # 30 words, some of them stopwords
+    _, tail, short_flag, stop_x_long = text_features("Pneumonoultramicroscopicsilicovolcanoconiosis")
+    values = dict(zip(names, tail))
+    assert values["avg_word_len"] == 2.0 and values["short_lt4"] == 1.0 and short_flag == 1.0 and stop_x_long == 0.0
+    values = dict(zip(names, text_features("Published 12/10/2025 | Home | News")[1]))
+    assert values["date_like"] == 1.0 and values["pipe_sep"] == 1.0 and values["digit_share"] > 0.0
+    values = dict(zip(names, text_features("\u5929\u6c14\u5f88\u597d\u3002\u6211\u4eec\u53bb\u516c\u56ed\u4e86\u3002")[1]))
+    assert values["cjk_share"] > 0.3 and values["sentences_log"] > 0.0 and values["ends_punct"] == 1.0
+    head, _, short_flag, stop_x_long = text_features("")
+    assert head == (0.0, math.log1p(1.0) / 5.0, 0.0, 0.0) and short_flag == 1.0 and stop_x_long == 0.0
