@@ -218,19 +218,36 @@ _ROOT_PROPS = (False, _NO_HINTS, False, False)
 
 def _element_props(tag: str, attrs: dict, parent: tuple[bool, frozenset[str], bool, bool]
                    ) -> tuple[bool, frozenset[str], bool, bool]:
+    if not attrs:
+        return _plain_props(tag, parent)
+    if len(attrs) == 1 and "class" in attrs:  # most elements: a class list alone
+        return _class_props(tag, attrs["class"], parent)
     hidden, hints, boiler, main = parent
     boiler = boiler or tag in _BOILERPLATE_CONTAINERS
     main = main or tag in _MAIN_CONTAINERS
-    if not attrs:
-        return hidden, hints, boiler, main
-    if len(attrs) == 1 and "class" in attrs:  # most elements: a class list alone
-        value = attrs["class"]
-        own = _hints_of(value) if value and tag not in ("body", "html") else _NO_HINTS
-        return hidden, hints | own if own else hints, boiler, main
     hidden = hidden or "hidden" in attrs or attrs.get("aria-hidden") == "true" or \
         ("style" in attrs and _HIDDEN_STYLE.search(attrs["style"] or "") is not None)
     own = element_hints(attrs) if tag not in ("body", "html") else _NO_HINTS
     return hidden, hints | own if own else hints, boiler, main or attrs.get("itemprop") == "articleBody"
+
+
+@lru_cache(maxsize=16384)
+def _plain_props(tag: str, parent: tuple[bool, frozenset[str], bool, bool]) -> tuple[bool, frozenset[str], bool, bool]:
+    """`_element_props` of an element without attributes (cached: a page's elements repeat a few
+    (tag, inherited props) pairs, as its class lists do below)."""
+    hidden, hints, boiler, main = parent
+    return hidden, hints, boiler or tag in _BOILERPLATE_CONTAINERS, main or tag in _MAIN_CONTAINERS
+
+
+@lru_cache(maxsize=16384)
+def _class_props(tag: str, value: str, parent: tuple[bool, frozenset[str], bool, bool]
+                 ) -> tuple[bool, frozenset[str], bool, bool]:
+    """`_element_props` of an element whose only attribute is its class list (cached: list items,
+    cards and menu entries repeat the same tag and class under the same inherited props)."""
+    hidden, hints, boiler, main = parent
+    own = _hints_of(value) if value and tag not in ("body", "html") else _NO_HINTS
+    return (hidden, hints | own if own else hints, boiler or tag in _BOILERPLATE_CONTAINERS,
+            main or tag in _MAIN_CONTAINERS)
 
 
 class _BlockBuilder:

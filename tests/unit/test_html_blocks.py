@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from consumers.pipeline.deadline import Deadline
-from consumers.pipeline.html_blocks import PageTooComplex, element_hints, parse_html
+from consumers.pipeline.html_blocks import PageTooComplex, _element_props, element_hints, parse_html
 from consumers.pipeline.model import BlockKind, Limits
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
@@ -160,3 +160,15 @@ def test_text_after_a_deep_subtree_comes_after_all_of_it():
     nested = "<div>" * 200 + "<p>deep one</p><p>deep two</p>" + "</div>" * 200
     html = f"<body>lead<div>{nested}<p>inner last</p></div>tail</body>"
     assert [b.text for b in blocks_of(html)] == ["lead", "deep one", "deep two", "inner last", "tail"]
+
+
+@pytest.mark.parametrize("tag", ["div", "nav", "article", "body", "li"])
+@pytest.mark.parametrize("parent", [(False, frozenset(), False, False), (True, frozenset({"share"}), True, False),
+                                    (False, frozenset({"content"}), False, True)])
+def test_cached_element_props_equal_the_general_path(tag, parent):
+    """No attributes / a class list alone take cached shortcuts: the same props as the general
+    path, which an attribute that changes nothing (data-x) forces."""
+    assert _element_props(tag, {}, parent) == _element_props(tag, {"data-x": "1"}, parent)
+    for value in ("", "site-nav menu", "post-body entry-content", "card"):
+        assert _element_props(tag, {"class": value}, parent) == _element_props(tag, {"class": value, "data-x": "1"},
+                                                                               parent)
