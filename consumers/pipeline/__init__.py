@@ -7,10 +7,11 @@ are thin adapters around `Pipeline.process`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .assemble import assemble, story_or_rejection, story_text
 from .classify import classify
+from .dates import date_in_blocks
 from .deadline import Deadline, DeadlineExceeded
 from .decode import decode_record
 from .guards import guard_page
@@ -74,7 +75,8 @@ class Pipeline:
         if page.body_format is BodyFormat.HTML:
             blocks, meta = parse_html(page.body, self.limits, deadline)
         else:
-            blocks, meta = split_text(page.body, self.limits.max_blocks), PageMeta()
+            blocks = split_text(page.body, self.limits.max_blocks)
+            meta = PageMeta(published=date_in_blocks(blocks))  # plain text: only what it prints
         timer.lap("segment")
         deadline.check()
         paragraphs = classify(blocks, title=meta.title)
@@ -82,6 +84,10 @@ class Pipeline:
         if (rejected := story_or_rejection(page, paragraphs)) is not None:
             return rejected
         text = story_text(paragraphs)
+        if meta.title is None and page.title_hint and page.title_hint.strip():
+            # the crawler's title stands in for a page that declares none (plain text always);
+            # after classification, which was trained on what pages themselves declare
+            meta = replace(meta, title=page.title_hint.strip())
         language = self.language.tag(text)
         timer.lap("language")
         topics = self.topics.tag(meta.title, text, language)

@@ -12,11 +12,12 @@ serial numbers of its enclosing block elements (for the main-region pass).
 from __future__ import annotations
 
 import re
-from dataclasses import fields
+from dataclasses import fields, replace
 from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .dates import date_in_blocks
 from .deadline import Deadline
 from .features import factor_by_first_letter
 from .metadata import extract_meta
@@ -95,7 +96,10 @@ def parse_html(html: str, limits: Limits, deadline: Deadline) -> tuple[list[Bloc
     if 'id="S:' in html:  # cheap test first: most pages are not streamed
         reveal_streamed_segments(tree, html)
     strip_skipped(tree)
-    return _BlockBuilder(limits, deadline).build(body), meta
+    blocks = _BlockBuilder(limits, deadline).build(body)
+    if meta.published is None and (printed := date_in_blocks(blocks)):
+        meta = replace(meta, published=printed)
+    return blocks, meta
 
 
 def strip_skipped(tree) -> None:

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import orjson
 
+from .dates import iso_date
 from .model import PageMeta
 
 _SPACE = re.compile(r"\s+")
@@ -200,7 +201,8 @@ def _published(tree, ld: dict, tags: list[tuple[str, dict]]) -> str | None:
                   'meta[name="dc.date"]', 'meta[name="DC.date.issued"]', 'meta[property="og:published_time"]',
                   'meta[name="sailthru.date"]', 'meta[name="parsely-pub-date"]')
     if value:
-        return value
+        # ISO 8601 as declared (with its time and zone); other forms ("March 3, 2024") as a date
+        return value if _DATE.match(value) else iso_date(value)
     for sel in ('time[itemprop="datePublished"]', "time[pubdate]", "article time[datetime]", "time[datetime]"):
         node = tree.css_first(sel)
         if node is not None:

@@ -30,3 +30,30 @@ def test_a_repeated_short_line_counts_once():
 def test_distinct_short_lines_add_up():
     lines = [paragraph(f"line number {i:03d}") for i in range(10)]
     assert story_or_rejection(PAGE, lines) is None
+
+
+_STORY = ("The harbour ferry carried its first passengers in three months on Monday, after engineers "
+          "replaced a cracked drive shaft that had kept the boat in dry dock since the summer.\n\n") * 3
+
+
+def _article(body: str, body_format: BodyFormat, title: str | None):
+    from consumers.pipeline import Pipeline
+    from consumers.pipeline.model import Article
+
+    outcome = Pipeline().process_page(RawPage(url="https://news.example.org/ferry", body=body,
+                                              body_format=body_format, title_hint=title))
+    assert isinstance(outcome, Article)
+    return outcome
+
+
+def test_the_crawlers_title_names_a_plain_text_article():
+    assert _article(_STORY, BodyFormat.TEXT, " Ferry returns ").meta.title == "Ferry returns"
+    assert _article(_STORY, BodyFormat.TEXT, None).meta.title is None
+
+
+def test_a_page_declared_title_wins_over_the_crawlers():
+    html = "<html><head><title>Ferry returns after repairs</title></head><body>" + "".join(
+        f"<p>{p}</p>" for p in _STORY.split("\n\n") if p) + "</body></html>"
+    assert _article(html, BodyFormat.HTML, "crawler title").meta.title == "Ferry returns after repairs"
+    assert _article("<html><body>" + "".join(f"<p>{p}</p>" for p in _STORY.split("\n\n") if p) + "</body></html>",
+                    BodyFormat.HTML, "crawler title").meta.title == "crawler title"

@@ -1,0 +1,101 @@
+"""Publication dates written as people write them: "December 19, 2025", "19. Dezember 2025",
+"19 de diciembre de 2025", "19.12.2025", "2025/12/19".
+
+Pages declare their date in metadata less often than they print it: a byline's "Posted on
+March 3, 2024" is frequently the only date a page has. `date_in_blocks` reads the first such date
+in a page's short blocks (bylines, datelines, post headers), in reading order; `iso_date` reads a
+declared value that is not ISO 8601. Both return YYYY-MM-DD. Numeric dates are read only when
+unambiguous: day first with dots (European), year first, or slashes where one side is over 12.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .model import Block
+
+_MONTH_NAMES = (  # English, German, French, Spanish, Italian, Portuguese, Dutch, Polish
+    "january jan januar jänner janvier enero gennaio janeiro januari styczeń stycznia",
+    "february feb februar février fevrier febrero febbraio fevereiro februari luty lutego",
+    "march mar märz maerz mars marzo março maart marzec marca",
+    "april apr avril abril aprile kwiecień kwietnia",
+    "may mai mayo maggio maio mei maj maja",
+    "june jun juni juin junio giugno junho czerwiec czerwca",
+    "july jul juli juillet julio luglio julho lipiec lipca",
+    "august aug août aout agosto augustus sierpień sierpnia",
+    "september sep sept septembre septiembre settembre setembro wrzesień września",
+    "october oct oktober okt octobre octubre ottobre outubro październik października",
+    "november nov novembre noviembre novembro listopad listopada",
+    "december dec dez dezember décembre decembre diciembre dicembre dezembro grudzień grudnia",
+)
+MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names.split()}
+_MONTH = "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True))
+_YEAR = r"((?:19|20)\d\d)"
+_YEAR_FIRST = re.compile(r"(?<!\d)" + _YEAR + r"([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
+_MONTH_DAY_YEAR = re.compile(r"\b(" + _MONTH + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+" + _YEAR + r"\b", re.I)
+_DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?(" + _MONTH + r")\.?,?\s+(?:de\s+)?"
+                             + _YEAR + r"\b", re.I)
+_DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\." + _YEAR + r"(?!\d)")
+_SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/" + _YEAR + r"(?!\d)")
+_ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# Bylines and datelines are short; a date inside a long paragraph is usually something the
+# story talks about. Blocks past the first 150 are comments, teasers and footers.
+MAX_DATE_BLOCK_CHARS = 300
+MAX_DATE_BLOCKS = 150
+_FIRST_YEAR, _LAST_YEAR = 1995, 2100
+
+
+def date_in_blocks(blocks: Iterable[Block]) -> str | None:
+    """The first date written in one of the page's first short blocks, as YYYY-MM-DD."""
+    for index, block in enumerate(blocks):
+        if index >= MAX_DATE_BLOCKS:
+            break
+        if len(block.text) <= MAX_DATE_BLOCK_CHARS and (found := date_in_text(block.text)):
+            return found
+    return None
+
+
+def iso_date(value: str) -> str | None:
+    """A declared date in any written form, as YYYY-MM-DD (None when it holds no date)."""
+    return date_in_text(value)
+
+
+def date_in_text(text: str) -> str | None:
+    """The earliest-placed date in `text` that the forms above read, as YYYY-MM-DD."""
+    if _ANY_YEAR.search(text) is None:  # every form has a four-digit year: most blocks stop here
+        return None
+    found = [hit for hit in (_first(pattern, reader, text) for pattern, reader in _FORMS) if hit]
+    return min(found)[1] if found else None
+
+
+def _first(pattern: re.Pattern, reader, text: str) -> tuple[int, str] | None:
+    for match in pattern.finditer(text):
+        if (value := reader(match.groups())) is not None:
+            return match.start(), value
+    return None
+
+
+def _ymd(year: str, month: str | int, day: str) -> str | None:
+    y, m, d = int(year), int(month), int(day)
+    if _FIRST_YEAR <= y <= _LAST_YEAR and 1 <= m <= 12 and 1 <= d <= 31:
+        return f"{y:04d}-{m:02d}-{d:02d}"
+    return None
+
+
+def _slashed(groups: tuple[str, ...]) -> str | None:
+    first, second, year = int(groups[0]), int(groups[1]), groups[2]
+    if first > 12:
+        return _ymd(year, second, first)
+    if second > 12:
+        return _ymd(year, first, second)
+    return None  # 03/04/2024: April or March depends on the country
+
+
+_FORMS = (
+    (_YEAR_FIRST, lambda g: _ymd(g[0], g[2], g[3])),
+    (_MONTH_DAY_YEAR, lambda g: _ymd(g[2], MONTHS[g[0].lower()], g[1])),
+    (_DAY_MONTH_YEAR, lambda g: _ymd(g[2], MONTHS[g[1].lower()], g[0])),
+    (_DOTTED, lambda g: _ymd(g[2], g[1], g[0])),
+    (_SLASHED, _slashed),
+)
