@@ -3,9 +3,15 @@
 A plain-text page has no markup to say where the article sits, so after the context model the
 text path reads the line sequence itself:
 
-1. `densest_run`            - the story region: the contiguous run of lines with the most
-                              prose-weighted score (max-sum run of `len * (score - centre)`).
-2. `confine_to_run`         - lines outside that run need a clearly story-like score; the
+1. `story_runs`             - the story region: the contiguous run of lines with the most
+                              prose-weighted score (max-sum run of `len * (score - centre)`),
+                              plus any further run of the rest of the page weighing at least
+                              `SECOND_RUN_SHARE` of it (pages with several story parts: a
+                              listing's entries, a product's description and its details). No
+                              run crosses a furniture header the model rejects ("Leave a
+                              Reply", "12 Comments", "Related posts"): comments and teasers
+                              after an article look like prose in text.
+2. `confine_to_runs`        - lines outside those runs need a clearly story-like score; the
                               menus, teasers and bios around an article look like prose in text.
 3. `drop_trailing_headlines` - a story does not end on a headline: headline-like lines after the
                               last paragraph are links to other stories.
@@ -19,7 +25,9 @@ so that `STORY_THRESHOLD` lands on the caller's threshold and the usual decision
 
 from __future__ import annotations
 
-from .features import max_sum_run, stopwords, words_of
+import re
+
+from .features import has_boiler_phrase, max_sum_run, stopwords, words_of
 from .model import Block
 
 # Chosen on the training half of the WCXB dev pages (bench/train_classifier.py split), see
@@ -29,6 +37,12 @@ RUN_CENTRE = 0.4        # score that neither extends nor shrinks the story run
 OUTSIDE_RUN_FLOOR = 0.7  # score a line outside the story run needs to stay story
 RUN_LINE_CAP = 600       # characters a single line can weigh in the run
 STRONG = 0.95            # scores this high are never overruled by the rules below
+SECOND_RUN_SHARE = 0.1   # a further story run must weigh this share of the densest one
+MAX_RUNS = 10
+BARRIER_SCORE = 0.5      # a furniture header scoring below this ends a story run
+HEADER_MAX_WORDS = 12    # furniture headers are short; a long line naming "comments" is prose
+# "12 Comments", "3 Responses to ...", "1,204 Reviews": a counted thread header
+_COUNT_HEADER = re.compile(r"^\d[\d,.]*\s+(?:comments?|responses?|replies|reviews?|thoughts?)\b", re.I)
 
 _SENTENCE_END = ".!?\"\u201d\u2019:;)"
 TEASER_MIN_WORDS = 8
@@ -43,7 +57,7 @@ def revise_text_story(blocks: list[Block], scores: list[float], threshold: float
     no line the model is confident about has no story core to widen: its scores stand."""
     if not scores or max(scores) < threshold:
         return list(scores)
-    out = confine_to_run(blocks, scores, STORY_THRESHOLD)
+    out = confine_to_runs(blocks, scores, STORY_THRESHOLD)
     out = drop_trailing_headlines(blocks, out, STORY_THRESHOLD)
     out = drop_inline_teasers(blocks, out, STORY_THRESHOLD)
     return [move_threshold(s, STORY_THRESHOLD, threshold) for s in out]
@@ -56,21 +70,46 @@ def move_threshold(score: float, old: float, new: float) -> float:
     return new * score / old
 
 
-def densest_run(blocks: list[Block], scores: list[float], centre: float = RUN_CENTRE) -> tuple[int, int] | None:
-    """(first, last) line index of the max-sum run of `len * (score - centre)`, None if no
-    line scores above `centre`."""
-    return max_sum_run(min(len(block.text), RUN_LINE_CAP) * (score - centre)
-                       for block, score in zip(blocks, scores))
+def is_furniture_header(text: str) -> bool:
+    """A short line of page furniture that opens another part of the page."""
+    return len(text.split()) <= HEADER_MAX_WORDS and (bool(_COUNT_HEADER.match(text)) or has_boiler_phrase(text))
 
 
-def confine_to_run(blocks: list[Block], scores: list[float], threshold: float) -> list[float]:
-    span = densest_run(blocks, scores)
-    if span is None:
+def story_runs(blocks: list[Block], scores: list[float], centre: float = RUN_CENTRE) -> list[tuple[int, int]]:
+    """(first, last) of the densest run of `len * (score - centre)` and of every further run of
+    the rest of the page weighing at least `SECOND_RUN_SHARE` of it (at most `MAX_RUNS`). Runs do
+    not cross furniture headers scoring under `BARRIER_SCORE`."""
+    values = [min(len(block.text), RUN_LINE_CAP) * (score - centre) for block, score in zip(blocks, scores)]
+    barriers = [i for i, (block, score) in enumerate(zip(blocks, scores))
+                if score < BARRIER_SCORE and is_furniture_header(block.text)]
+    pieces = [(lo, hi) for lo, hi in zip([0, *(b + 1 for b in barriers)], [*barriers, len(blocks)]) if hi > lo]
+    runs: list[tuple[int, int]] = []
+    best = None
+    while pieces and len(runs) < MAX_RUNS:
+        found = [(sum(values[lo + a:lo + b + 1]), lo + a, lo + b, (lo, hi))
+                 for lo, hi in pieces if (span := max_sum_run(values[lo:hi])) is not None for a, b in [span]]
+        if not found:
+            break
+        weight, first, last, piece = max(found)
+        if best is None:
+            best = weight
+        elif weight < SECOND_RUN_SHARE * best:
+            break
+        runs.append((first, last))
+        pieces.remove(piece)
+        pieces += [p for p in ((piece[0], first), (last + 1, piece[1])) if p[1] > p[0]]
+    return runs
+
+
+def confine_to_runs(blocks: list[Block], scores: list[float], threshold: float) -> list[float]:
+    runs = story_runs(blocks, scores)
+    if not runs:
         return list(scores)
-    first, last = span
+    inside = [False] * len(scores)
+    for first, last in runs:
+        inside[first:last + 1] = [True] * (last + 1 - first)
     below = threshold - 0.01
-    return [min(s, below) if (i < first or i > last) and s < OUTSIDE_RUN_FLOOR else s
-            for i, s in enumerate(scores)]
+    return [s if inside[i] or s >= OUTSIDE_RUN_FLOOR else min(s, below) for i, s in enumerate(scores)]
 
 
 def headline_like(text: str, min_words: int = 3) -> bool:
