@@ -1,10 +1,11 @@
-"""Plain-text story stages: story run, trailing headlines, inline teasers, threshold move."""
+"""Plain-text story stages: story runs, comment threads, trailing headlines, inline teasers, threshold move."""
 
 from __future__ import annotations
 
 from consumers.pipeline.model import Block, BlockKind
-from consumers.pipeline.text_story import (OUTSIDE_RUN_FLOOR, confine_to_runs, drop_inline_teasers,
-                                           drop_trailing_headlines, is_furniture_header, is_inline_teaser_shape,
+from consumers.pipeline.text_story import (OUTSIDE_RUN_FLOOR, comment_thread_start, confine_comment_thread,
+                                           confine_to_runs, drop_inline_teasers, drop_trailing_headlines,
+                                           is_furniture_header, is_inline_teaser_shape, is_thread_mark,
                                            move_threshold, revise_text_story, story_runs)
 
 PARA = ("The district council voted on Tuesday to extend the harbour wall, after months of debate about "
@@ -98,3 +99,30 @@ def test_a_page_without_a_confident_line_keeps_its_scores():
     blocks = blocks_of(*(["ok"] * 50))
     scores = [0.42] * 50
     assert revise_text_story(blocks, scores, threshold=0.55) == scores
+
+
+COMMENT = "I tried this on my own allotment last spring and it worked well, thanks for the clear write-up."
+
+
+def test_reply_thread_after_the_article_is_its_comment_section():
+    blocks = blocks_of(PARA, PARA2, PARA, PARA2, PARA, PARA2, PARA, "Jane says:", COMMENT, "Reply",
+                       "Tom says:", COMMENT + " Again.", "Reply")
+    scores = [0.9] * 7 + [0.5, 0.8, 0.4, 0.5, 0.75, 0.4]
+    out = confine_comment_thread(blocks, scores, scores, threshold=0.3)
+    assert out[:7] == scores[:7]
+    assert [s >= 0.3 for s in out[7:]] == [False, True, False, False, True, False]  # only >= OUTSIDE_RUN_FLOOR
+    assert out[8] == 0.8 and out[8] >= OUTSIDE_RUN_FLOOR
+
+
+def test_a_forum_thread_without_article_text_before_it_stays():
+    blocks = blocks_of("Jane says:", COMMENT, "Reply", "Tom says:", COMMENT, "Reply", "Ann says:", COMMENT)
+    scores = [0.5, 0.6, 0.4, 0.5, 0.6, 0.4, 0.5, 0.6]
+    assert comment_thread_start(blocks, scores) is None
+    assert confine_comment_thread(blocks, scores, scores, threshold=0.3) == scores
+
+
+def test_thread_marks_are_short_reply_lines_and_bylines():
+    assert is_thread_mark("Reply") and is_thread_mark("3 replies by Dan and others")
+    assert is_thread_mark("Jane Doe says:") and is_thread_mark("Jane Doe says")
+    assert not is_thread_mark("The council did not reply to our questions about the cost of the harbour wall "
+                              "before the vote on Tuesday")
