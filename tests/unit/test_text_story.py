@@ -1,11 +1,12 @@
-"""Plain-text story stages: story run, trailing headlines, inline teasers, threshold move."""
+"""Plain-text story stages: story runs, comment threads, trailing headlines, inline teasers, threshold move."""
 
 from __future__ import annotations
 
 from consumers.pipeline.model import Block, BlockKind
-from consumers.pipeline.text_story import (OUTSIDE_RUN_FLOOR, confine_to_run, densest_run, drop_inline_teasers,
-                                           drop_trailing_headlines, is_inline_teaser_shape, move_threshold,
-                                           revise_text_story)
+from consumers.pipeline.text_story import (OUTSIDE_RUN_FLOOR, comment_thread_start, confine_comment_thread,
+                                           confine_to_runs, drop_inline_teasers, drop_trailing_headlines,
+                                           is_furniture_header, is_inline_teaser_shape, is_thread_mark,
+                                           move_threshold, revise_text_story, story_runs)
 
 PARA = ("The district council voted on Tuesday to extend the harbour wall, after months of debate about "
         "the cost of the works, the extension of the quay and the future of the old harbour.")
@@ -18,10 +19,37 @@ def blocks_of(*texts: str) -> list[Block]:
     return [Block(text=t, kind=BlockKind.PARAGRAPH, index=i) for i, t in enumerate(texts)]
 
 
-def test_densest_run_spans_the_prose_not_the_menu():
+def test_story_run_spans_the_prose_not_the_menu():
     blocks = blocks_of("Home", "News", PARA, PARA2, PARA, "Contact us")
-    assert densest_run(blocks, [0.2, 0.2, 0.9, 0.8, 0.9, 0.2]) == (2, 4)
-    assert densest_run(blocks, [0.1] * 6) is None
+    assert story_runs(blocks, [0.2, 0.2, 0.9, 0.8, 0.9, 0.2]) == [(2, 4)]
+    assert story_runs(blocks, [0.1] * 6) == []
+
+
+def test_a_second_story_part_counts_when_it_weighs_enough():
+    between = "Weather, traffic and travel updates for the whole region, every morning"
+    blocks = blocks_of(PARA, PARA2, PARA, between, between, between, between, PARA2, "Shop")
+    scores = [0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.1, 0.8, 0.1]
+    assert story_runs(blocks, scores) == [(0, 2), (7, 7)]
+    # a part weighing under SECOND_RUN_SHARE of the densest one is not a story run
+    assert story_runs(blocks, scores[:7] + [0.42, 0.1]) == [(0, 2)]
+
+
+def test_a_rejected_furniture_header_ends_the_story_run():
+    comment = "I tried this last spring and the harbour wall looked great, thanks for writing it up."
+    blocks = blocks_of(PARA, PARA2, "12 Comments", comment, comment + " Really.")
+    scores = [0.9, 0.9, 0.45, 0.6, 0.6]
+    assert story_runs(blocks, scores) == [(0, 1), (3, 4)]  # two runs, not one across the header
+    assert story_runs(blocks, [0.9, 0.9, 0.45, 0.45, 0.45]) == [(0, 1)]
+    # the same line scored as story by the model is no barrier
+    assert story_runs(blocks, [0.9, 0.9, 0.6, 0.45, 0.45]) == [(0, 4)]
+
+
+def test_furniture_headers_are_short_lines_of_page_furniture():
+    assert is_furniture_header("12 Comments")
+    assert is_furniture_header("Leave a Reply")
+    assert not is_furniture_header("Council approves the harbour wall")
+    assert not is_furniture_header("12 comments were sent to the council about the harbour wall, most of them "
+                                   "asking for a longer quay")
 
 
 def test_lines_outside_the_run_need_a_strong_score():
@@ -29,7 +57,7 @@ def test_lines_outside_the_run_need_a_strong_score():
     scores = [0.35, 0.9, 0.9, 0.1, OUTSIDE_RUN_FLOOR + 0.05]
     # The run is lines 1-2 (line 3 scores far below the centre and breaks it); line 0 is weak
     # and outside, line 4 is outside but strong.
-    out = confine_to_run(blocks, scores, threshold=0.3)
+    out = confine_to_runs(blocks, scores, threshold=0.3)
     assert out[0] < 0.3 and out[1:3] == [0.9, 0.9] and out[4] == scores[4]
 
 
@@ -71,3 +99,30 @@ def test_a_page_without_a_confident_line_keeps_its_scores():
     blocks = blocks_of(*(["ok"] * 50))
     scores = [0.42] * 50
     assert revise_text_story(blocks, scores, threshold=0.55) == scores
+
+
+COMMENT = "I tried this on my own allotment last spring and it worked well, thanks for the clear write-up."
+
+
+def test_reply_thread_after_the_article_is_its_comment_section():
+    blocks = blocks_of(PARA, PARA2, PARA, PARA2, PARA, PARA2, PARA, "Jane says:", COMMENT, "Reply",
+                       "Tom says:", COMMENT + " Again.", "Reply")
+    scores = [0.9] * 7 + [0.5, 0.8, 0.4, 0.5, 0.75, 0.4]
+    out = confine_comment_thread(blocks, scores, scores, threshold=0.3)
+    assert out[:7] == scores[:7]
+    assert [s >= 0.3 for s in out[7:]] == [False, True, False, False, True, False]  # only >= OUTSIDE_RUN_FLOOR
+    assert out[8] == 0.8 and out[8] >= OUTSIDE_RUN_FLOOR
+
+
+def test_a_forum_thread_without_article_text_before_it_stays():
+    blocks = blocks_of("Jane says:", COMMENT, "Reply", "Tom says:", COMMENT, "Reply", "Ann says:", COMMENT)
+    scores = [0.5, 0.6, 0.4, 0.5, 0.6, 0.4, 0.5, 0.6]
+    assert comment_thread_start(blocks, scores) is None
+    assert confine_comment_thread(blocks, scores, scores, threshold=0.3) == scores
+
+
+def test_thread_marks_are_short_reply_lines_and_bylines():
+    assert is_thread_mark("Reply") and is_thread_mark("3 replies by Dan and others")
+    assert is_thread_mark("Jane Doe says:") and is_thread_mark("Jane Doe says")
+    assert not is_thread_mark("The council did not reply to our questions about the cost of the harbour wall "
+                              "before the vote on Tuesday")
