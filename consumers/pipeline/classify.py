@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from .features import (context_features, context_matrix, has_boiler_phrase, local_features, page_shape,
-                       stage1_of_blocks, stopwords, story_parent, with_neighbours, words_of)
+from .features import (context_features, context_matrix, local_features, page_shape, stage1_of_blocks,
+                       story_parent, with_neighbours, words_of)
 from .model import Block, BlockKind, Label, Paragraph
 from .text_story import revise_text_story
 from .trees import TreeEnsemble
@@ -214,59 +214,3 @@ def revise_in_context(blocks: list[Block], x1: list[list[float]], p1: list[float
         scores = [squash(sum(map(mul, on_c, c), sum(map(mul, on_x, x))))
                   for x, c in zip(x1, context_features(blocks, scores, x1))]
     return scores
-
-
-def _is_furniture(text: str) -> bool:
-    return len(text) < 200 and has_boiler_phrase(text)
-
-
-def apply_story_end(blocks: list[Block], scores: list[float], threshold: float) -> list[float]:
-    """Plain-text revision: the story ends at the last story block before page furniture
-    (comment form, share prompt, teaser header); everything after it is boilerplate unless it
-    is strongly story-like AND coheres with the story. Short unpunctuated lines inside the story
-    that share little vocabulary with it are inline related-story links."""
-    n = len(blocks)
-    out = list(scores)
-    story = [i for i in range(n) if out[i] >= threshold]
-    if not story:
-        return out
-    furniture = next((i for i in range(story[0], n) if _is_furniture(blocks[i].text) and out[i] < threshold), None)
-    if furniture is not None:
-        for i in range(furniture + 1, n):
-            out[i] = min(out[i], threshold - 0.01) if out[i] < 0.95 else out[i]
-    # A story does not end on a headline: trailing headline-like lines are teasers/links.
-    last = max((i for i in range(n) if out[i] >= threshold), default=None)
-    while last is not None and _headline_like(blocks[last].text) and out[last] < 0.95:
-        out[last] = threshold - 0.01
-        last = max((i for i in range(last) if out[i] >= threshold), default=None)
-    vocab = _story_vocabulary(blocks, out, threshold)
-    for i in range(1, n - 1):
-        text = blocks[i].text
-        if out[i] >= threshold and _headline_like(text) and out[i - 1] >= threshold and out[i + 1] >= threshold:
-            if _coherence(text, vocab) < 0.5:
-                out[i] = threshold - 0.01
-    return out
-
-
-def _headline_like(text: str) -> bool:
-    words = text.split()
-    return 3 <= len(words) <= 20 and text.rstrip()[-1:] not in ".!?\"\u201d\u2019:;)"
-
-
-def _story_vocabulary(blocks: list[Block], scores: list[float], threshold: float) -> dict[str, int]:
-    stop_set = stopwords()
-    vocab: dict[str, int] = {}
-    for b, s in zip(blocks, scores):
-        if s >= threshold and len(b.text) > 150:
-            for t in set(words_of(b.text)):
-                if t not in stop_set and len(t) > 3:
-                    vocab[t] = vocab.get(t, 0) + 1
-    return vocab
-
-
-def _coherence(text: str, vocab: dict[str, int]) -> float:
-    stop_set = stopwords()
-    words = {t for t in words_of(text) if t not in stop_set and len(t) > 3}
-    if not words:
-        return 0.0
-    return sum(vocab.get(t, 0) >= 2 for t in words) / len(words)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consumers.pipeline.classify import (apply_story_end, calibrate, classify, context_inputs, drop_repeats,
+from consumers.pipeline.classify import (calibrate, classify, context_inputs, drop_repeats,
                                          load_weights, paragraphs, score_alone, stage1_inputs)
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.features import CONTEXT_NAMES, LOCAL_NAMES, NEIGHBOUR_NAMES, densest_run
@@ -69,23 +69,6 @@ def test_densest_run_finds_the_story_stretch():
     assert densest_run(scores, lengths) == (1, 4)
 
 
-def test_story_end_drops_everything_after_comment_form():
-    blocks = [text_block(PROSE, 0), text_block(PROSE.replace("council", "mayor"), 1), text_block("Leave a Reply", 2),
-              text_block("A teaser for another story that reads like prose and is long enough to pass.", 3)]
-    revised = apply_story_end(blocks, [0.9, 0.9, 0.2, 0.7], threshold=0.5)
-    assert revised[:2] == [0.9, 0.9]
-    assert revised[3] < 0.5
-
-
-def test_unrelated_headline_between_story_paragraphs_is_dropped():
-    para = text_block(PROSE, 0)
-    headline = text_block("Celebrity chef opens a new seaside restaurant", 1)
-    later = text_block("Library officials said the council decision on opening hours would apply from "
-                       "next month, and the reading room visits would be counted again in the spring.", 2)
-    revised = apply_story_end([para, headline, later], [0.9, 0.8, 0.9], threshold=0.5)
-    assert revised[1] < 0.5 and revised[0] > 0.5 and revised[2] > 0.5
-
-
 def test_classify_labels_scores_and_kinds():
     assert classify([]) == []
     paragraphs = classify(small_page())
@@ -104,12 +87,6 @@ def test_fixture_article_story_and_boilerplate():
     for furniture in ("Home", "Leave a Reply", "Share on Facebook Share on Twitter"):
         assert furniture not in story
     assert not any("All rights reserved" in t or "cookies" in t for t in story)
-
-
-def test_story_does_not_end_on_a_headline():
-    blocks = [text_block(PROSE, 0), text_block("Mayor promises more bike lanes next year", 1)]
-    revised = apply_story_end(blocks, [0.9, 0.6], threshold=0.5)
-    assert revised[0] == 0.9 and revised[1] < 0.5
 
 
 def test_a_repeated_story_paragraph_is_kept_once():
