@@ -11,11 +11,10 @@ from dataclasses import dataclass, field, replace
 
 from .assemble import assemble, story_or_rejection, story_text
 from .classify import classify
-from .dates import date_in_blocks
 from .deadline import Deadline, DeadlineExceeded
 from .decode import decode_record
 from .guards import guard_page
-from .html_blocks import PageTooComplex, parse_html
+from .html_blocks import PageTooComplex, parse_html, with_printed_meta
 from .language import LanguageTagger
 from .model import (Article, BodyFormat, Failed, FailureKind, Limits, Outcome, PageMeta, RawPage,
                     Rejected, RejectReason)
@@ -76,7 +75,7 @@ class Pipeline:
             blocks, meta = parse_html(page.body, self.limits, deadline)
         else:
             blocks = split_text(page.body, self.limits.max_blocks)
-            meta = PageMeta(published=date_in_blocks(blocks))  # plain text: only what it prints
+            meta = with_printed_meta(PageMeta(), blocks)  # plain text: only what it prints
         timer.lap("segment")
         deadline.check()
         paragraphs = classify(blocks, title=meta.title)

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .bylines import author_in_blocks
 from .dates import date_in_blocks
 from .deadline import Deadline
 from .features import factor_by_first_letter
@@ -97,9 +98,16 @@ def parse_html(html: str, limits: Limits, deadline: Deadline) -> tuple[list[Bloc
         reveal_streamed_segments(tree, html)
     strip_skipped(tree)
     blocks = _BlockBuilder(limits, deadline).build(body)
+    return blocks, with_printed_meta(meta, blocks)
+
+
+def with_printed_meta(meta: PageMeta, blocks: list[Block]) -> PageMeta:
+    """The page's metadata, with the date and author its byline prints when it declares none."""
     if meta.published is None and (printed := date_in_blocks(blocks)):
         meta = replace(meta, published=printed)
-    return blocks, meta
+    if not meta.authors and (author := author_in_blocks(blocks)):
+        meta = replace(meta, authors=(author,))
+    return meta
 
 
 def strip_skipped(tree) -> None:
