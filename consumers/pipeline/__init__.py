@@ -14,10 +14,11 @@ from .classify import classify
 from .deadline import Deadline, DeadlineExceeded
 from .decode import decode_record
 from .guards import guard_page
-from .html_blocks import PageTooComplex, parse_html, with_printed_meta
+from .html_blocks import PageTooComplex, parse_html
 from .language import LanguageTagger
 from .model import (Article, BodyFormat, Failed, FailureKind, Limits, Outcome, PageMeta, RawPage,
                     Rejected, RejectReason)
+from .printed import with_printed_meta
 from .text_blocks import split_text
 from .topic import TopicTagger
 

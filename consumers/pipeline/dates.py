@@ -2,18 +2,15 @@
 "19 de diciembre de 2025", "19.12.2025", "2025/12/19".
 
 Pages declare their date in metadata less often than they print it: a byline's "Posted on
-March 3, 2024" is frequently the only date a page has. `date_in_blocks` reads the first such date
-in a page's short blocks (bylines, datelines, post headers), in reading order; `iso_date` reads a
-declared value that is not ISO 8601. Both return YYYY-MM-DD. Numeric dates are read only when
-unambiguous: day first with dots (European), year first, or slashes where one side is over 12.
+March 3, 2024" is frequently the only date a page has. `date_in_text` reads one, as YYYY-MM-DD,
+from a printed line (printed.py looks in the page's short blocks) or from a declared value that
+is not ISO 8601. Numeric dates are read only when unambiguous: day first with dots (European),
+year first, or slashes where one side is over 12.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-
-from .model import Block
 
 _MONTH_NAMES = (  # English, German, French, Spanish, Italian, Portuguese, Dutch, Polish
     "january jan januar jänner janvier enero gennaio janeiro januari styczeń stycznia",
@@ -39,26 +36,8 @@ _DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|er|º)?\.?\s+(?:de
 _DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\." + _YEAR + r"(?!\d)")
 _SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/" + _YEAR + r"(?!\d)")
 _ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-# Bylines and datelines are short; a date inside a long paragraph is usually something the
-# story talks about. Blocks past the first 150 are comments, teasers and footers.
-MAX_DATE_BLOCK_CHARS = 300
-MAX_DATE_BLOCKS = 150
+MAX_DATE_BLOCK_CHARS = 300  # a dateline is short (printed.py reads dates from such blocks)
 _FIRST_YEAR, _LAST_YEAR = 1995, 2100
-
-
-def date_in_blocks(blocks: Iterable[Block]) -> str | None:
-    """The first date written in one of the page's first short blocks, as YYYY-MM-DD."""
-    for index, block in enumerate(blocks):
-        if index >= MAX_DATE_BLOCKS:
-            break
-        if len(block.text) <= MAX_DATE_BLOCK_CHARS and (found := date_in_text(block.text)):
-            return found
-    return None
-
-
-def iso_date(value: str) -> str | None:
-    """A declared date in any written form, as YYYY-MM-DD (None when it holds no date)."""
-    return date_in_text(value)
 
 
 def date_in_text(text: str) -> str | None:

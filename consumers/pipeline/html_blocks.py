@@ -12,17 +12,16 @@ serial numbers of its enclosing block elements (for the main-region pass).
 from __future__ import annotations
 
 import re
-from dataclasses import fields, replace
+from dataclasses import fields
 from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser
 
-from .bylines import author_in_blocks
-from .dates import date_in_blocks
 from .deadline import Deadline
 from .features import factor_by_first_letter
 from .metadata import extract_meta
 from .model import Block, BlockKind, Limits, PageMeta
+from .printed import with_printed_meta
 from .streamed_html import reveal_streamed_segments
 
 # Subtrees never read: code, media, form controls, and hidden elements.
@@ -99,15 +98,6 @@ def parse_html(html: str, limits: Limits, deadline: Deadline) -> tuple[list[Bloc
     strip_skipped(tree)
     blocks = _BlockBuilder(limits, deadline).build(body)
     return blocks, with_printed_meta(meta, blocks)
-
-
-def with_printed_meta(meta: PageMeta, blocks: list[Block]) -> PageMeta:
-    """The page's metadata, with the date and author its byline prints when it declares none."""
-    if meta.published is None and (printed := date_in_blocks(blocks)):
-        meta = replace(meta, published=printed)
-    if not meta.authors and (author := author_in_blocks(blocks)):
-        meta = replace(meta, authors=(author,))
-    return meta
 
 
 def strip_skipped(tree) -> None:

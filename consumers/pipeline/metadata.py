@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import orjson
 
-from .dates import iso_date
+from .dates import date_in_text
 from .model import PageMeta
 
 _SPACE = re.compile(r"\s+")
@@ -202,7 +202,7 @@ def _published(tree, ld: dict, tags: list[tuple[str, dict]]) -> str | None:
                   'meta[name="sailthru.date"]', 'meta[name="parsely-pub-date"]')
     if value:
         # ISO 8601 as declared (with its time and zone); other forms ("March 3, 2024") as a date
-        return value if _DATE.match(value) else iso_date(value)
+        return value if _DATE.match(value) else date_in_text(value)
     for sel in ('time[itemprop="datePublished"]', "time[pubdate]", "article time[datetime]", "time[datetime]"):
         node = tree.css_first(sel)
         if node is not None:

@@ -2,10 +2,11 @@
 
 import pytest
 
-from consumers.pipeline.bylines import MAX_BYLINE_CHARS, author_in_blocks, author_in_byline
+from consumers.pipeline.bylines import MAX_BYLINE_CHARS, author_in_byline
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.html_blocks import parse_html
 from consumers.pipeline.model import Block, BlockKind, Limits
+from consumers.pipeline.printed import author_in_blocks
 
 
 @pytest.mark.parametrize("text, name", [

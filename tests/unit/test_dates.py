@@ -2,10 +2,11 @@
 
 import pytest
 
-from consumers.pipeline.dates import MAX_DATE_BLOCK_CHARS, date_in_blocks, date_in_text, iso_date
+from consumers.pipeline.dates import MAX_DATE_BLOCK_CHARS, date_in_text
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.html_blocks import parse_html
 from consumers.pipeline.model import Block, BlockKind, Limits
+from consumers.pipeline.printed import date_in_blocks
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -42,8 +43,8 @@ def test_the_earliest_placed_date_wins_whatever_its_form():
 
 
 def test_declared_non_iso_values_are_read_as_dates():
-    assert iso_date("Tue, 05 Mar 2024 10:00:00 GMT") == "2024-03-05"
-    assert iso_date("yesterday") is None
+    assert date_in_text("Tue, 05 Mar 2024 10:00:00 GMT") == "2024-03-05"
+    assert date_in_text("yesterday") is None
 
 
 def _block(text: str, index: int = 0) -> Block:

@@ -1,0 +1,47 @@
+"""What a page prints about itself where its metadata is silent: the date and the author of its
+byline. Many pages print "By Jane Doe · March 3, 2024" over the story and declare neither, and
+plain-text pages declare nothing at all. Both are read from the page's first short blocks in
+reading order: a byline or dateline is short, and a date or name inside a long paragraph is
+something the story talks about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from .bylines import MAX_BYLINE_CHARS, author_in_byline
+from .dates import MAX_DATE_BLOCK_CHARS, date_in_text
+from .model import Block, PageMeta
+
+MAX_PRINTED_BLOCKS = 150  # blocks past these are comments, teasers and footers
+
+
+def with_printed_meta(meta: PageMeta, blocks: list[Block]) -> PageMeta:
+    """The page's metadata, with the date and author its byline prints when it declares none."""
+    if meta.published is None and (printed := date_in_blocks(blocks)):
+        meta = replace(meta, published=printed)
+    if not meta.authors and (author := author_in_blocks(blocks)):
+        meta = replace(meta, authors=(author,))
+    return meta
+
+
+def date_in_blocks(blocks: Iterable[Block]) -> str | None:
+    """The first date written in one of the page's first short blocks, as YYYY-MM-DD."""
+    return first_in_short_blocks(blocks, MAX_DATE_BLOCK_CHARS, date_in_text)
+
+
+def author_in_blocks(blocks: Iterable[Block]) -> str | None:
+    """The name in the first byline among the page's first short blocks."""
+    return first_in_short_blocks(blocks, MAX_BYLINE_CHARS, author_in_byline)
+
+
+def first_in_short_blocks(blocks: Iterable[Block], max_chars: int, read: Callable[[str], str | None]) -> str | None:
+    """The first value `read` finds in a block of at most `max_chars` characters among the
+    first `MAX_PRINTED_BLOCKS`."""
+    for index, block in enumerate(blocks):
+        if index >= MAX_PRINTED_BLOCKS:
+            break
+        if len(block.text) <= max_chars and (found := read(block.text)):
+            return found
+    return None
