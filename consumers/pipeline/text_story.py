@@ -128,8 +128,12 @@ def confine_to_runs(blocks: list[Block], scores: list[float], threshold: float) 
     inside = [False] * len(scores)
     for first, last in runs:
         inside[first:last + 1] = [True] * (last + 1 - first)
-    below = threshold - 0.01
-    return [s if inside[i] or s >= OUTSIDE_RUN_FLOOR else min(s, below) for i, s in enumerate(scores)]
+    return [s if inside[i] else outside_story(s, threshold) for i, s in enumerate(scores)]
+
+
+def outside_story(score: float, threshold: float) -> float:
+    """A line outside the story stays story only with a clearly story-like score."""
+    return score if score >= OUTSIDE_RUN_FLOOR else min(score, threshold - 0.01)
 
 
 @lru_cache(maxsize=4096)
@@ -156,8 +160,7 @@ def confine_comment_thread(blocks: list[Block], scores: list[float], revised: li
     start = comment_thread_start(blocks, scores)
     if start is None:
         return revised
-    below = threshold - 0.01
-    return revised[:start] + [s if s >= OUTSIDE_RUN_FLOOR else min(s, below) for s in revised[start:]]
+    return revised[:start] + [outside_story(s, threshold) for s in revised[start:]]
 
 
 def headline_like(text: str, min_words: int = 3) -> bool:
