@@ -26,7 +26,7 @@ from __future__ import annotations
 import gzip
 import math
 import operator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,7 +35,7 @@ import orjson
 
 from .features import (context_features, context_matrix, local_features, page_shape, stage1_of_blocks,
                        story_parent, with_neighbours, words_of)
-from .model import Block, BlockKind, Label, Paragraph
+from .model import Block, BlockKind, Label, Paragraph, direct_constructor
 from .text_story import revise_text_story
 from .trees import TreeEnsemble
 
@@ -88,26 +88,12 @@ def classify(blocks: list[Block], title: str | None = None) -> list[Paragraph]:
 
 def paragraphs(blocks: list[Block], scores: list[float], threshold: float) -> list[Paragraph]:
     """A Paragraph per block, labelled by the page threshold, with its calibrated score."""
-    if not _FILL_PARAGRAPHS:
-        return [Paragraph(text=b.text, kind=b.kind, label=Label.STORY if s >= threshold else Label.BOILERPLATE,
-                          score=calibrate(s, threshold)) for b, s in zip(blocks, scores)]
-    new, fill, story, boilerplate = _new_object, _set_attribute, Label.STORY, Label.BOILERPLATE
-    out = []
-    for b, s in zip(blocks, scores):
-        paragraph = new(Paragraph)
-        fill(paragraph, "__dict__", {"text": b.text, "kind": b.kind, "label": story if s >= threshold else boilerplate,
-                                     "score": calibrate(s, threshold)})
-        out.append(paragraph)
-    return out
+    make, story, boilerplate = _make_paragraph, Label.STORY, Label.BOILERPLATE
+    return [make({"text": b.text, "kind": b.kind, "label": story if s >= threshold else boilerplate,
+                  "score": calibrate(s, threshold)}) for b, s in zip(blocks, scores)]
 
 
-# Paragraphs are filled in directly rather than through the frozen dataclass's __init__ (one
-# object.__setattr__ per field), which makes the same value only while Paragraph has exactly these
-# fields, no __post_init__ and no __slots__; otherwise __init__ is used.
-_new_object = object.__new__
-_set_attribute = object.__setattr__
-_FILL_PARAGRAPHS = [f.name for f in fields(Paragraph)] == ["text", "kind", "label", "score"] and \
-    not hasattr(Paragraph, "__post_init__") and "__slots__" not in vars(Paragraph)
+_make_paragraph = direct_constructor(Paragraph, ("text", "kind", "label", "score"))
 
 
 def page_threshold(blocks: list[Block], scores: list[float], weights: StageWeights) -> float:

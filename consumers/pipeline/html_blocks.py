@@ -12,7 +12,6 @@ serial numbers of its enclosing block elements (for the main-region pass).
 from __future__ import annotations
 
 import re
-from dataclasses import fields
 from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser
@@ -20,7 +19,7 @@ from selectolax.lexbor import LexborHTMLParser
 from .deadline import Deadline
 from .features import factor_by_first_letter
 from .metadata import extract_meta
-from .model import Block, BlockKind, Limits, PageMeta
+from .model import Block, BlockKind, Limits, PageMeta, direct_constructor
 from .printed import with_printed_meta
 from .streamed_html import reveal_streamed_segments
 
@@ -378,22 +377,11 @@ class _BlockBuilder:
             "heading_level": _HEADING_LEVELS.get(tag, 0), "in_main": main, "boilerplate_hint": boiler,
             "hints": hints, "containers": frame.containers,
         }
-        if _FILL_BLOCKS:
-            block = _new_object(Block)
-            _set_attribute(block, "__dict__", values)
-        else:
-            block = Block(**values)
-        self.blocks.append(block)
+        self.blocks.append(_make_block(values))
 
 
-# Blocks are filled in directly rather than through the frozen dataclass's __init__ (one
-# object.__setattr__ per field, ~2 us a block), which makes the same value only while Block has
-# exactly the fields _emit sets, no __post_init__ and no __slots__; otherwise __init__ is used.
-_new_object = object.__new__
-_set_attribute = object.__setattr__
-_FILL_BLOCKS = [f.name for f in fields(Block)] == [
-    "text", "kind", "index", "tag", "dom_path", "link_chars", "heading_level", "in_main", "boilerplate_hint",
-    "hints", "containers"] and not hasattr(Block, "__post_init__") and "__slots__" not in vars(Block)
+_make_block = direct_constructor(Block, ("text", "kind", "index", "tag", "dom_path", "link_chars", "heading_level",
+                                         "in_main", "boilerplate_hint", "hints", "containers"))
 
 _HEADING_LEVELS = {f"h{level}": level for level in range(1, 7)}
 # Invisible characters dropped from block text: soft hyphens (German sites hyphenate every long

@@ -5,7 +5,8 @@ All results are frozen dataclasses: stages return new values, nothing is set fro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from functools import cached_property
 
@@ -179,3 +180,21 @@ class Failed:
 
 
 Outcome = Article | Rejected | Failed
+
+
+def direct_constructor(cls: type, field_names: tuple[str, ...]) -> Callable[[dict], object]:
+    """`make(values)` building a frozen `cls` from a dict of exactly `field_names`, in that order.
+    The hot paths build a Block per block and a Paragraph per paragraph: filling `__dict__`
+    directly skips the dataclass __init__ (one object.__setattr__ per field, ~2 us a Block) and
+    makes the same value while `cls` has exactly these fields, no __post_init__ and no
+    __slots__; otherwise `make` calls __init__."""
+    if [f.name for f in fields(cls)] != list(field_names) or hasattr(cls, "__post_init__") \
+            or "__slots__" in vars(cls):
+        return lambda values: cls(**values)
+    new, set_attribute = object.__new__, object.__setattr__
+
+    def make(values: dict) -> object:
+        made = new(cls)
+        set_attribute(made, "__dict__", values)
+        return made
+    return make
