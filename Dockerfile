@@ -3,12 +3,12 @@
 # Configure with STORYSIFT_* variables (consumers/settings.py), as on the local path.
 
 FROM python:3.11-slim AS build
-# Build tools only in this stage: some dependencies may compile C extensions.
+# Build tools only in this stage: the tree walk (setup.py) and some dependencies compile C.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY consumers ./consumers
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
@@ -19,7 +19,8 @@ ENV PYTHONUNBUFFERED=1 \
     STORYSIFT_METRICS_PORT=9108
 RUN useradd --system --uid 10001 --home-dir /var/lib/storysift --create-home storysift
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-index /wheels/*.whl && rm -rf /wheels
+RUN pip install --no-cache-dir --no-index /wheels/*.whl && rm -rf /wheels \
+ && python -c "from consumers.pipeline.trees import COMPILED_WALK; assert COMPILED_WALK, 'the C tree walk was not built'"
 USER 10001
 WORKDIR /var/lib/storysift
 # /metrics, /healthz, /readyz (consumers/observability.py)

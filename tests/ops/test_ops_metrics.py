@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from consumers.metrics import (KNOWN_LANGUAGES, KNOWN_TOPICS, LAG_STALE_SECONDS, NO_TOPIC, OTHER, Metrics)
 from consumers.pipeline import STAGES
 from consumers.pipeline.model import Failed, FailureKind, Label, Rejected, RejectReason
+from consumers.pipeline.trees import COMPILED_WALK
 from consumers.routing import Source
 from ops_fakes import URL, article, timer
 
@@ -140,4 +141,5 @@ def test_build_info_names_the_package_version():
     metrics = Metrics(CollectorRegistry())
     [sample] = [s for f in metrics.registry.collect() if f.name == "storysift_build" for s in f.samples]
     assert sample.labels["version"] and sample.labels["version"] != "unknown"
-    assert set(sample.labels) == {"version", "faust", "python"}
+    assert set(sample.labels) == {"version", "faust", "python", "tree_walk"}
+    assert sample.labels["tree_walk"] == ("compiled" if COMPILED_WALK else "numpy")
