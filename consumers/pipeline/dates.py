@@ -36,6 +36,11 @@ _DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|er|º)?\.?\s+(?:de
 _DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\." + _YEAR + r"(?!\d)")
 _SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/" + _YEAR + r"(?!\d)")
 _ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# The written forms above as one pattern without groups, for text that may open with a date
+# (bylines.py: "19. Dezember 2025 von Jane Doe").
+WRITTEN_DATE = (r"(?:(?i:" + _MONTH + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
+                r"|\d{1,2}(?:st|nd|rd|th|er|º)?\.?\s+(?i:de\s+)?(?i:" + _MONTH + r")\.?,?\s+(?i:de\s+)?(?:19|20)\d\d"
+                r"|\d{1,2}\.\d{1,2}\.(?:19|20)\d\d|(?:19|20)\d\d-\d{2}-\d{2})")
 MAX_DATE_BLOCK_CHARS = 300  # a dateline is short (printed.py reads dates from such blocks)
 _FIRST_YEAR, _LAST_YEAR = 1995, 2100
 

@@ -7,6 +7,7 @@ something the story talks about.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
@@ -18,12 +19,33 @@ MAX_PRINTED_BLOCKS = 150  # blocks past these are comments, teasers and footers
 
 
 def with_printed_meta(meta: PageMeta, blocks: list[Block]) -> PageMeta:
-    """The page's metadata, with the date and author its byline prints when it declares none."""
+    """The page's metadata, with the date and author its byline prints when it declares none.
+    An author declared as the site itself ("tagesschau.de", the site's name, "Verlag GmbH") gives
+    way to the person its byline names."""
     if meta.published is None and (printed := date_in_blocks(blocks)):
         meta = replace(meta, published=printed)
-    if not meta.authors and (author := author_in_blocks(blocks)):
+    if (not meta.authors or names_the_site(meta.authors, meta.site_name)) and (author := author_in_blocks(blocks)):
         meta = replace(meta, authors=(author,))
     return meta
+
+
+def names_the_site(authors: tuple[str, ...], site_name: str | None) -> bool:
+    """Every declared author is a domain, a company, or the site's own name."""
+    site = _squeezed(site_name or "")
+    return all(_DOMAIN.match(a) or _COMPANY.search(a) or (site and _same_name(_squeezed(a), site)) for a in authors)
+
+
+def _same_name(author: str, site: str) -> bool:
+    """The site's name, with or without more words ("Die Furche", "Die FURCHE - Zeitung")."""
+    return site in author or (author in site and 2 * len(author) >= len(site))
+
+
+def _squeezed(name: str) -> str:
+    return "".join(filter(str.isalnum, name.casefold()))
+
+
+_DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?$", re.I)
+_COMPANY = re.compile(r"(?:\be\.\s?V\.|\b(?:GmbH|gGmbH|Inc|Ltd|LLC|S\.A)\b\.?)")
 
 
 def date_in_blocks(blocks: Iterable[Block]) -> str | None:

@@ -6,7 +6,7 @@ from consumers.pipeline.bylines import MAX_BYLINE_CHARS, author_in_byline
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.html_blocks import parse_html
 from consumers.pipeline.model import Block, BlockKind, Limits
-from consumers.pipeline.printed import author_in_blocks
+from consumers.pipeline.printed import author_in_blocks, names_the_site
 
 
 @pytest.mark.parametrize("text, name", [
@@ -18,6 +18,12 @@ from consumers.pipeline.printed import author_in_blocks
     ("Par Marie Dupont, le 3 mars 2021", "Marie Dupont"),
     ("Autor: Jan Kowalski", "Jan Kowalski"),
     ("By Ludwig van Beethoven | Music desk", "Ludwig van Beethoven"),
+    ("22. Dezember 2019 von Peter Addor", "Peter Addor"),          # a date opens the byline
+    ("am 23. Januar 2020 von Christian Weiß", "Christian Weiß"),
+    ("2020-01-03 by John Smith", "John Smith"),
+    ("Post author By Helge Fahrnberger", "Helge Fahrnberger"),
+    ("Veröffentlicht von Chris Jung 28. Februar 2016", "Chris Jung"),
+    ("Redaktion: Eva Fuhr (Pressestelle)", "Eva Fuhr"),
 ])
 def test_bylines_give_their_name(text, name):
     assert author_in_byline(text) == name
@@ -29,6 +35,9 @@ def test_bylines_give_their_name(text, name):
     "Dining Out",                      # "di" inside a word is not a byline
     "by ibby",                         # a one-word handle is not taken
     "Stand by Me is a 1986 film",      # "by" not at the start
+    "By Event Type",                   # filter and sort controls name facets, not people
+    "By Company Size",
+    "Blog post von Anna Berg",         # a lead inside the line, not opening it
 ])
 def test_other_text_gives_no_name(text):
     assert author_in_byline(text) is None
@@ -50,3 +59,29 @@ def test_declared_authors_win_over_the_byline():
                              Limits(), Deadline(5.0))
     assert printed.authors == ("Ann Lee",)
     assert declared.authors == ("Bo Berg",)
+
+
+@pytest.mark.parametrize("authors, site_name, is_site", [
+    (("tagesschau.de",), None, True),                      # a domain
+    (("Bund der Energieverbraucher e.V.",), None, True),   # a company or association
+    (("Web Commerce GmbH",), None, True),
+    (("Die FURCHE",), "Die Furche", True),                 # the site's own name
+    (("Die Furche Redaktion",), "Die Furche", True),
+    (("Jane Doe",), "Daily Planet", False),
+    (("Ann",), "Annapolis Times", False),                  # a short name inside the site's is a person
+    (("Jane Doe", "tagesschau.de"), None, False),          # one person among them is enough
+])
+def test_authors_naming_the_site(authors, site_name, is_site):
+    assert names_the_site(authors, site_name) is is_site
+
+
+def test_a_byline_replaces_an_author_that_is_the_site():
+    head = "<head><meta property='og:site_name' content='Daily Planet'><meta name='author' content='{}'></head>"
+    body = "<body><p>By Ann Lee</p><p>The ferry returned.</p></body>"
+    _, site = parse_html("<html>" + head.format("Daily Planet") + body + "</html>", Limits(), Deadline(5.0))
+    _, person = parse_html("<html>" + head.format("Bo Berg") + body + "</html>", Limits(), Deadline(5.0))
+    _, no_byline = parse_html("<html>" + head.format("Daily Planet") + "<body><p>The ferry returned.</p></body></html>",
+                              Limits(), Deadline(5.0))
+    assert site.authors == ("Ann Lee",)
+    assert person.authors == ("Bo Berg",)
+    assert no_byline.authors == ("Daily Planet",)
