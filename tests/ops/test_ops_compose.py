@@ -148,4 +148,7 @@ def test_dockerfile_builds_the_package_on_python_311_slim_and_runs_the_worker():
                 assert (REPO / source).exists() or source == "README.md", f"COPY of missing {source}"
     ignored = {line.strip() for line in (REPO / ".dockerignore").read_text().splitlines()
                if line.strip() and not line.startswith("#")}
-    assert not {"consumers", "pyproject.toml", "README.md"} & ignored
+    assert not {"consumers", "pyproject.toml", "setup.py", "README.md"} & ignored
+    copied = {source for op, arg in instructions if op == "COPY" for source in arg.split()[:-1]}
+    assert "setup.py" in copied, "setup.py builds the C tree walk"
+    assert "COMPILED_WALK" in DOCKERFILE.read_text(), "the image checks that the tree walk was compiled"
