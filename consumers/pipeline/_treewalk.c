@@ -11,6 +11,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <string.h>
 
 #define ROWS_AT_ONCE 16
@@ -54,7 +55,7 @@ static int get_buffer(PyObject *obj, Buffer *b, int writable, int ndim, char kin
 static int check_nodes(const Py_ssize_t *feature, const double *threshold, const Py_ssize_t *children,
                        Py_ssize_t nodes, const Py_ssize_t *roots, Py_ssize_t trees, Py_ssize_t width) {
     for (Py_ssize_t i = 0; i < nodes; i++) {
-        int leaf = children[i] == i && threshold[i] == Py_HUGE_VAL;
+        int leaf = children[i] == i && threshold[i] == INFINITY;
         if (feature[i] < 0 || feature[i] >= width || (!leaf && (children[i] < 0 || children[i] >= nodes - 1))) {
             PyErr_Format(PyExc_ValueError, "node %zd points outside the ensemble or the row", i);
             return -1;
