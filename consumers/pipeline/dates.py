@@ -33,7 +33,7 @@ _YEAR_FIRST = re.compile(r"(?<!\d)" + _YEAR + r"([-/.])(\d{1,2})\2(\d{1,2})(?!\d
 _MONTH_DAY_YEAR = re.compile(r"\b(" + _MONTH + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+" + _YEAR + r"\b", re.I)
 _DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?(" + _MONTH + r")\.?,?\s+(?:de\s+)?"
                              + _YEAR + r"\b", re.I)
-_DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\." + _YEAR + r"(?!\d)")
+_DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\. ?(\d{1,2})\. ?" + _YEAR + r"(?!\d)")  # "18.05.2014", "18. 05. 2014"
 _SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/" + _YEAR + r"(?!\d)")
 _ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # The written forms above as one pattern without groups, for text that may open with a date
@@ -41,6 +41,8 @@ _ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 WRITTEN_DATE = (r"(?:(?i:" + _MONTH + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
                 r"|\d{1,2}(?:st|nd|rd|th|er|º)?\.?\s+(?i:de\s+)?(?i:" + _MONTH + r")\.?,?\s+(?i:de\s+)?(?:19|20)\d\d"
                 r"|\d{1,2}\.\d{1,2}\.(?:19|20)\d\d|(?:19|20)\d\d-\d{2}-\d{2})")
+# A date in a URL's path, as news and blog systems write it: /2024/03/19/slug, /2024-03-19-slug.
+_URL_DATE = re.compile(r"/" + _YEAR + r"([/-])(\d{1,2})\2(\d{1,2})(?=[/-]|\.html?|$)")
 MAX_DATE_BLOCK_CHARS = 300  # a dateline is short (printed.py reads dates from such blocks)
 _FIRST_YEAR, _LAST_YEAR = 1995, 2100
 
@@ -83,3 +85,9 @@ _FORMS = (
     (_DOTTED, lambda g: _ymd(g[2], g[1], g[0])),
     (_SLASHED, _slashed),
 )
+
+
+def date_in_url(url: str | None) -> str | None:
+    """The date a URL's path holds ("/2024/03/19/slug"), as YYYY-MM-DD."""
+    found = _URL_DATE.search(url or "")
+    return _ymd(found.group(1), found.group(3), found.group(4)) if found else None

@@ -2,7 +2,7 @@
 
 import pytest
 
-from consumers.pipeline.dates import MAX_DATE_BLOCK_CHARS, date_in_text
+from consumers.pipeline.dates import MAX_DATE_BLOCK_CHARS, date_in_text, date_in_url
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.html_blocks import parse_html
 from consumers.pipeline.model import Block, BlockKind, Limits
@@ -17,6 +17,7 @@ from consumers.pipeline.printed import date_in_blocks
     ("le 5 mars 2021", "2021-03-05"),
     ("12 października 2023", "2023-10-12"),
     ("Stand: 19.12.2025", "2025-12-19"),
+    ("18. 05. 2014 22:38", "2014-05-18"),
     ("2025/12/19", "2025-12-19"),
     ("Updated 2024-03-05T10:00:00Z", "2024-03-05"),
     ("13/04/2024", "2024-04-13"),
@@ -63,6 +64,26 @@ def test_a_page_without_declared_date_takes_its_printed_byline():
             "<p class='byline'>By A. Reporter, 23 November 2026</p><p>The ferry returned.</p></article></body></html>")
     _, meta = parse_html(html, Limits(), Deadline(5.0))
     assert meta.published == "2026-11-23"
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://example.org/2014/05/18/alles-neu/", "2014-05-18"),
+    ("https://example.org/news/2024-03-19-ferry-returns", "2024-03-19"),
+    ("https://example.org/2024/03/19.html", "2024-03-19"),
+    ("https://example.org/archive/2024/03/", None),         # a month is not a date
+    ("https://example.org/2024/13/01/slug", None),          # no thirteenth month
+    ("https://example.org/item/12345/2024", None),
+    (None, None),
+])
+def test_dates_in_url_paths(url, expected):
+    assert date_in_url(url) == expected
+
+
+def test_the_canonical_url_dates_a_page_that_declares_no_date():
+    html = ("<html><head><link rel='canonical' href='https://example.org/2014/05/18/ferry/'></head>"
+            "<body><p>By A. Reporter, 23 November 2026</p><p>The ferry returned.</p></body></html>")
+    _, meta = parse_html(html, Limits(), Deadline(5.0))
+    assert meta.published == "2014-05-18"
 
 
 def test_a_declared_iso_date_is_kept_as_declared():
