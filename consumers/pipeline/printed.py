@@ -21,8 +21,9 @@ MAX_PRINTED_BLOCKS = 150  # blocks past these are comments, teasers and footers
 def with_printed_meta(meta: PageMeta, blocks: list[Block]) -> PageMeta:
     """The page's metadata, with the date and author its byline prints when it declares none
     (a date in its canonical URL's path, "/2024/03/19/slug", comes first: it is the day the
-    story was filed, where a printed date may be an update). An author declared as the site itself ("tagesschau.de", the site's name, "Verlag GmbH") gives
-    way to the person its byline names."""
+    story was filed, where a printed date may be an update). An author declared as the site
+    itself ("tagesschau.de", the site's name, "Verlag GmbH") gives way to the person its byline
+    names."""
     if meta.published is None and (printed := date_in_url(meta.canonical_url) or date_in_blocks(blocks)):
         meta = replace(meta, published=printed)
     if (not meta.authors or names_the_site(meta.authors, meta.site_name)) and (author := author_in_blocks(blocks)):
