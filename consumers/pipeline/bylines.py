@@ -14,7 +14,7 @@ import re
 from .dates import WRITTEN_DATE
 
 _WORD = r"[A-ZÀ-Þ][\w'’.-]*"
-_NAME = rf"({_WORD}(?:\s+(?:(?:van|von|de|der|da|di|du|la|le|del|bin|al)\s+)?{_WORD}){{1,3}})"
+_NAME = rf"(?P<name>{_WORD}(?:\s+(?:(?:van|von|de|der|da|di|du|la|le|del|bin|al)\s+)?{_WORD}){{1,3}})"
 # The words that introduce a byline, case-insensitive; a name follows directly, or after a colon.
 _LEAD = (r"(?i:(?:by|written\s+by|text\s+by|words\s+by|posted\s+by|(?:post\s+)?author\s+by|von|par|por|door"
          r"|ver(?:ö|oe)ffentlicht\s+von|geschrieben\s+von|verfasst\s+von|publi(?:é|e)\s+par|escrito\s+por"
@@ -39,5 +39,5 @@ def author_in_byline(text: str) -> str | None:
     found = _BYLINE.match(" ".join(text.split()))
     if found is None:
         return None
-    name = found.group(1).rstrip(" .")
+    name = found.group("name").rstrip(" .")
     return None if _FACET.search(name) else name

@@ -30,17 +30,21 @@ MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name 
 _MONTH = "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True))
 _YEAR = r"((?:19|20)\d\d)"
 _YEAR_FIRST = re.compile(r"(?<!\d)" + _YEAR + r"([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
-_MONTH_DAY_YEAR = re.compile(r"\b(" + _MONTH + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+" + _YEAR + r"\b", re.I)
-_DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?(" + _MONTH + r")\.?,?\s+(?:de\s+)?"
-                             + _YEAR + r"\b", re.I)
-_DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\. ?(\d{1,2})\. ?" + _YEAR + r"(?!\d)")  # "18.05.2014", "18. 05. 2014"
+# Month-name and dotted forms, kept as source so bylines.py can match the same forms (its own
+# groups are named, so the numbered groups here do not disturb it).
+_MONTH_DAY_YEAR_SOURCE = r"\b(" + _MONTH + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+" + _YEAR + r"\b"
+_DAY_MONTH_YEAR_SOURCE = (r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?(" + _MONTH + r")\.?,?\s+(?:de\s+)?"
+                          + _YEAR + r"\b")
+_DOTTED_SOURCE = r"(?<![\d.])(\d{1,2})\. ?(\d{1,2})\. ?" + _YEAR + r"(?!\d)"  # "18.05.2014", "18. 05. 2014"
+_MONTH_DAY_YEAR = re.compile(_MONTH_DAY_YEAR_SOURCE, re.I)
+_DAY_MONTH_YEAR = re.compile(_DAY_MONTH_YEAR_SOURCE, re.I)
+_DOTTED = re.compile(_DOTTED_SOURCE)
 _SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/" + _YEAR + r"(?!\d)")
 _ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-# The written forms above as one pattern without groups, for text that may open with a date
-# (bylines.py: "19. Dezember 2025 von Jane Doe").
-WRITTEN_DATE = (r"(?:(?i:" + _MONTH + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
-                r"|\d{1,2}(?:st|nd|rd|th|er|º)?\.?\s+(?i:de\s+)?(?i:" + _MONTH + r")\.?,?\s+(?i:de\s+)?(?:19|20)\d\d"
-                r"|\d{1,2}\.\d{1,2}\.(?:19|20)\d\d|(?:19|20)\d\d-\d{2}-\d{2})")
+# The written forms above as one pattern, for text that may open with a date (bylines.py:
+# "19. Dezember 2025 von Jane Doe"); ISO dates stand for the year-first form.
+WRITTEN_DATE = ("(?i:" + "|".join((_MONTH_DAY_YEAR_SOURCE, _DAY_MONTH_YEAR_SOURCE, _DOTTED_SOURCE))
+                + r"|(?:19|20)\d\d-\d{2}-\d{2})")
 # A date in a URL's path, as news and blog systems write it: /2024/03/19/slug, /2024-03-19-slug.
 _URL_DATE = re.compile(r"/" + _YEAR + r"([/-])(\d{1,2})\2(\d{1,2})(?=[/-]|\.html?|$)")
 MAX_DATE_BLOCK_CHARS = 300  # a dateline is short (printed.py reads dates from such blocks)
