@@ -57,10 +57,11 @@ def test_random_ensembles_reach_the_same_leaves_both_ways(seed):
     assert np.array_equal(ensemble.leaf_values(x), ensemble.leaf_values_numpy(x))
 
 
-def single_split(children: list[int], feature: int = 0) -> TreeEnsemble:
-    return TreeEnsemble(np.array([feature, 0, 0], dtype=np.intp), np.array([0.5, np.inf, np.inf]),
+def single_split(children: list[int], feature: int = 0, leaf_threshold: float = np.inf, root: int = 0) -> TreeEnsemble:
+    """One split on `feature` at 0.5 over two leaves (values -1 and 1)."""
+    return TreeEnsemble(np.array([feature, 0, 0], dtype=np.intp), np.array([0.5, np.inf, leaf_threshold]),
                         np.array(children, dtype=np.intp), np.array([0.0, -1.0, 1.0]),
-                        np.array([0], dtype=np.intp), 1)
+                        np.array([root], dtype=np.intp), 1)
 
 
 @pytest.mark.skipif(not trees.COMPILED_WALK, reason="the _treewalk extension is not built")
@@ -68,11 +69,8 @@ def single_split(children: list[int], feature: int = 0) -> TreeEnsemble:
     (single_split([2, 1, 2]), "the right child of node 0 would be node 3 of 3"),
     (single_split([-1, 1, 2]), "a negative child"),
     (single_split([1, 1, 2], feature=5), "a feature past the row's width"),
-    (TreeEnsemble(np.array([0, 0, 0], dtype=np.intp), np.array([0.5, np.inf, 0.0]), np.array([1, 1, 2], dtype=np.intp),
-                  np.array([0.0, -1.0, 1.0]), np.array([0], dtype=np.intp), 1), "a self-loop that is not a leaf"),
-    (TreeEnsemble(np.array([0, 0, 0], dtype=np.intp), np.array([0.5, np.inf, np.inf]),
-                  np.array([1, 1, 2], dtype=np.intp), np.array([0.0, -1.0, 1.0]), np.array([3], dtype=np.intp), 1),
-     "a root past the nodes"),
+    (single_split([1, 1, 2], leaf_threshold=0.0), "a self-loop that is not a leaf"),
+    (single_split([1, 1, 2], root=3), "a root past the nodes"),
 ])
 def test_nodes_pointing_outside_are_refused_before_the_walk(ensemble, why):
     with pytest.raises(ValueError):
