@@ -2,7 +2,7 @@
 "Von Max Mustermann und ...", "Par Marie Dupont", "Autor: Jan Kowalski".
 
 Many pages name their author only in the byline over the story, not in their metadata.
-`author_in_byline` reads the name in one (printed.py looks in the page's short blocks). It is two to
+`authors_in_byline` reads the names in one (printed.py looks in the page's short blocks). Each is two to
 four capitalised words (particles such as "van", "de", "von" allowed between them); a one-word
 handle or a lower-case phrase after "by" ("by the way") is not taken.
 """
@@ -14,7 +14,8 @@ import re
 from .dates import WRITTEN_DATE
 
 _WORD = r"[A-ZÀ-Þ][\w'’.-]*"
-_NAME = rf"(?P<name>{_WORD}(?:\s+(?:(?:van|von|de|der|da|di|du|la|le|del|bin|al)\s+)?{_WORD}){{1,3}})"
+_PERSON = rf"{_WORD}(?:\s+(?:(?:van|von|de|der|da|di|du|la|le|del|bin|al)\s+)?{_WORD}){{1,3}}"
+_NAME = rf"(?P<name>{_PERSON})"
 # The words that introduce a byline, case-insensitive; a name follows directly, or after a colon.
 _LEAD = (r"(?i:(?:by|written\s+by|text\s+by|words\s+by|posted\s+by|(?:post\s+)?author\s+by|von|par|por|door"
          r"|ver(?:ö|oe)ffentlicht\s+von|geschrieben\s+von|verfasst\s+von|publi(?:é|e)\s+par|escrito\s+por"
@@ -24,8 +25,13 @@ _LEAD = (r"(?i:(?:by|written\s+by|text\s+by|words\s+by|posted\s+by|(?:post\s+)?a
 # name: the end, a separator, a date, or a second name ("and", "und", "et", "y").
 _OPENING_DATE = (r"(?:(?i:am|on|le|el|posted\s+on|published\s+on|ver(?:ö|oe)ffentlicht\s+am)\s+)?"
                  + WRITTEN_DATE + r"\s*[-–—|·•,]?\s*")
-_BYLINE = re.compile(r"^\W*(?:" + _OPENING_DATE + r")?" + _LEAD + _NAME
-                     + r"(?=\s*$|\s*[,|·•–—(-]|\s+(?i:on|in|and|und|et|y|am|le|el)\b|\s*\d)")
+_AFTER_NAME = r"(?=\s*$|\s*[,|·•–—(&-]|\s+(?i:on|in|and|und|et|y|am|le|el)\b|\s*\d)"
+_BYLINE = re.compile(r"^\W*(?:" + _OPENING_DATE + r")?" + _LEAD + _NAME + _AFTER_NAME)
+# Co-authors after the first name: "and B", "und B", "& B", or a list closed by one ("B, C and
+# D"). A comma alone is not enough: "By Jane Doe, Staff Writer" names one person.
+_JOINER = r"(?:\s+(?i:and|und|et|y)\s+|\s*&\s*)"
+_CO_AUTHORS = re.compile(rf"(?:\s*,\s*{_PERSON})*\s*,?{_JOINER}{_PERSON}" + _AFTER_NAME)
+_SEPARATOR = re.compile(r"\s*,?\s*(?:\b(?i:and|und|et|y)\b|&)\s*|\s*,\s*")
 MAX_BYLINE_CHARS = 100  # a byline is short (printed.py reads names from such blocks)
 
 
@@ -35,9 +41,50 @@ _FACET = re.compile(r"\b(?i:type|size|category|categories|topic|topics|date|indu
                     r"country|brand|role|product|service|year|month|name|tag|tags|format|level)$")
 
 
-def author_in_byline(text: str) -> str | None:
-    found = _BYLINE.match(" ".join(text.split()))
+# The whole text of an element marked as the author's, when it is a name alone ("Jane Doe").
+_WHOLE_NAME = re.compile(r"^\W*(?:" + _LEAD + r")?(?P<name>" + _PERSON + r")\W*$")
+# Words of the labels such elements also hold ("About the Author", "View All Posts", "Staff Writer").
+_LABEL_WORD = re.compile(r"\b(?i:about|authors?|autor(?:in|en)?|more|posts?|view|all|profile|written|articles?|follow|"
+                         r"contact|share|read|bio|comments?|reply|editor|editorial|team|redaktion|writer|reporter|"
+                         r"contributor|correspondent)\b")
+
+
+def authors_in_author_element(text: str) -> tuple[str, ...]:
+    """The names in an element the page marks as its author's (class "author", "byline"): a
+    byline, or a name alone."""
+    found = _WHOLE_NAME.match(" ".join(text.split()))
+    names = authors_in_byline(text) or ((found.group("name").rstrip(" ."),) if found else ())
+    return () if any(_LABEL_WORD.search(name) for name in names) else names
+
+
+def authors_in_byline(text: str) -> tuple[str, ...]:
+    """The names a byline opens with: the first, and its co-authors."""
+    line = " ".join(text.split())
+    found = _BYLINE.match(line)
     if found is None:
-        return None
-    name = found.group("name").rstrip(" .")
-    return None if _FACET.search(name) else name
+        return ()
+    names = [found.group("name")]
+    more = _CO_AUTHORS.match(line, found.end())
+    if more is not None:
+        names += [name for name in _SEPARATOR.split(more.group()) if name]
+    names = [name.rstrip(" .") for name in names]
+    return () if any(_FACET.search(name) for name in names) else tuple(dict.fromkeys(names))
+
+
+def names_the_site(authors: tuple[str, ...], site_name: str | None) -> bool:
+    """Every declared author is a domain, a company, or the site's own name."""
+    site = _squeezed(site_name or "")
+    return all(_DOMAIN.match(a) or _COMPANY.search(a) or (site and _same_name(_squeezed(a), site)) for a in authors)
+
+
+def _same_name(author: str, site: str) -> bool:
+    """The site's name, with or without more words ("Die Furche", "Die FURCHE - Zeitung")."""
+    return site in author or (author in site and 2 * len(author) >= len(site))
+
+
+def _squeezed(name: str) -> str:
+    return "".join(filter(str.isalnum, name.casefold()))
+
+
+_DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?$", re.I)
+_COMPANY = re.compile(r"(?:\be\.\s?V\.|\b(?:GmbH|gGmbH|Inc|Ltd|LLC|S\.A)\b\.?)")

@@ -8,10 +8,13 @@ other <meta> tags, then the visible page (the <h1> when it agrees with the decla
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
+from itertools import chain
 
 import orjson
 
+from .bylines import authors_in_author_element, names_the_site
 from .dates import date_in_text
 from .model import PageMeta
 
@@ -30,14 +33,16 @@ def extract_meta(tree) -> PageMeta:
     h1 = _text(tree.css_first("h1"))
     title = choose_title(ld.get("headline") or ld.get("name"), declared, title_tag, h1)
     authors = ld_authors(ld) or _meta_authors(tree, tags)
+    site_name = _meta(tree, tags, 'meta[property="og:site_name"]', 'meta[name="application-name"]') or _ld_site(ld)
+    if not authors or names_the_site(authors, site_name):
+        authors = _element_authors(tree) or authors
     html_node = tree.css_first("html")
     return PageMeta(
         title=title,
         authors=authors,
         published=_published(tree, ld, tags),
         canonical_url=_meta(tree, tags, 'link[rel="canonical"]', 'meta[property="og:url"]'),
-        site_name=_meta(tree, tags, 'meta[property="og:site_name"]', 'meta[name="application-name"]')
-        or _ld_site(ld),
+        site_name=site_name,
         language_hint=(html_node.attributes.get("lang") if html_node is not None else None) or None,
     )
 
@@ -125,8 +130,29 @@ def _meta(tree, tags: list[tuple[str, dict]], *selectors: str) -> str | None:
 
 
 def _json_ld(tree) -> dict:
-    """The first schema.org object that looks like the page's article (merged flat dict)."""
+    """The first schema.org object that looks like the page's article (merged flat dict), its
+    author references resolved ({"@id": ...} pointing at a Person elsewhere in the graph, as
+    WordPress SEO plugins write it)."""
+    objects = _ld_page_objects(tree)  # parsed as far as needed
+    seen: list[dict] = []
     found: dict = {}
+    for obj in objects:
+        seen.append(obj)
+        kind = obj.get("@type")
+        kind = " ".join(kind) if isinstance(kind, list) else str(kind or "")
+        if any(t in kind.lower() for t in _ARTICLE_TYPES):
+            for key in ("headline", "name", "author", "datePublished", "dateCreated", "publisher"):
+                if key in obj and key not in found:
+                    found[key] = obj[key]
+            if "headline" in found and "datePublished" in found:
+                break
+    if "author" in found:
+        found["author"] = _resolved(found["author"], chain(seen, objects))
+    return found
+
+
+def _ld_page_objects(tree):
+    """Every schema.org object of the page's JSON-LD scripts (top level and @graph items)."""
     for node in tree.css('script[type="application/ld+json"]'):
         raw = node.text() or ""
         if not raw or len(raw) > _MAX_JSONLD_CHARS:
@@ -135,16 +161,22 @@ def _json_ld(tree) -> dict:
             data = orjson.loads(raw.strip().encode("utf-8", "replace"))
         except orjson.JSONDecodeError:
             continue
-        for obj in _ld_objects(data, 0):
-            kind = obj.get("@type")
-            kind = " ".join(kind) if isinstance(kind, list) else str(kind or "")
-            if any(t in kind.lower() for t in _ARTICLE_TYPES):
-                for key in ("headline", "name", "author", "datePublished", "dateCreated", "publisher"):
-                    if key in obj and key not in found:
-                        found[key] = obj[key]
-                if "headline" in found and "datePublished" in found:
-                    return found
-    return found
+        yield from _ld_objects(data, 0)
+
+
+def _resolved(value, objects: Iterable[dict]):
+    """`value` with each nameless {"@id": ...} reference replaced by the object with that @id."""
+    items = value if isinstance(value, list) else [value]
+    if not any(isinstance(item, dict) and "name" not in item and "@id" in item for item in items):
+        return value
+    by_id: dict = {}
+    for obj in objects:
+        ref = obj.get("@id")
+        if isinstance(ref, str) and "name" in obj:
+            by_id.setdefault(ref, obj)
+    resolved = [by_id.get(item.get("@id"), item) if isinstance(item, dict) and "name" not in item else item
+                for item in items]
+    return resolved if isinstance(value, list) else resolved[0]
 
 
 def _ld_objects(data, depth: int):
@@ -166,7 +198,7 @@ def ld_authors(ld: dict) -> tuple[str, ...]:
     names = []
     for item in items[:10]:
         name = item.get("name") if isinstance(item, dict) else item
-        if isinstance(name, str) and (name := _clean(name)) and not name.startswith("http"):
+        if isinstance(name, str) and (name := _clean(name)) and not name.startswith("http") and not is_placeholder(name):
             names.append(name)
     return tuple(dict.fromkeys(names))
 
@@ -178,10 +210,19 @@ def _ld_site(ld: dict) -> str | None:
     return None
 
 
+# Account names a CMS fills in when nobody set an author: they name no one.
+_PLACEHOLDER_AUTHORS = frozenset({"admin", "administrator", "webmaster", "root", "user", "guest",
+                                  "unknown", "author", "no author", "anonymous", "editor", "wpadmin", "site admin"})
+
+
+def is_placeholder(name: str) -> bool:
+    return name.casefold().strip(" .") in _PLACEHOLDER_AUTHORS
+
+
 def _meta_authors(tree, tags: list[tuple[str, dict]]) -> tuple[str, ...]:
     value = _meta(tree, tags, 'meta[name="author"]', 'meta[property="article:author"]', 'meta[name="byl"]',
                   'meta[name="parsely-author"]', 'meta[name="dc.creator"]', 'meta[name="DC.creator"]')
-    if value and not value.startswith("http"):
+    if value and not value.startswith("http") and not is_placeholder(value):
         return (value.removeprefix("By ").removeprefix("by ").strip(),)
     for sel in ('[rel="author"]', '[itemprop="author"] [itemprop="name"]', '[itemprop="author"]'):
         node = tree.css_first(sel)
@@ -190,6 +231,42 @@ def _meta_authors(tree, tags: list[tuple[str, dict]]) -> tuple[str, ...]:
             if text and len(text) < 80:
                 return (text.removeprefix("By ").removeprefix("by ").strip(),)
     return ()
+
+
+# Elements a page marks as its author's by class or id ("author-name", "byline", "post-author").
+_AUTHOR_ELEMENTS = '[class*="author" i],[class*="byline" i],[id*="author"]'
+_CONTAINER_TAGS = frozenset({"html", "body", "main", "article", "section", "meta", "link", "script", "style", "img"})
+_MAX_AUTHOR_ELEMENTS = 60
+_MAX_AUTHOR_CHARS = 80
+
+
+def _element_authors(tree) -> tuple[str, ...]:
+    """The names in the first author element holding a byline or a name alone; elements in a
+    comment section name the commenters."""
+    for node in tree.css(_AUTHOR_ELEMENTS)[:_MAX_AUTHOR_ELEMENTS]:
+        if node.tag in _CONTAINER_TAGS:
+            continue
+        text = _text(node)
+        if text and len(text) <= _MAX_AUTHOR_CHARS and not _in_comments(node):
+            names = authors_in_author_element(text)
+            if names:
+                return names
+    return ()
+
+
+def _in_comments(node) -> bool:
+    """An enclosing element within `_COMMENT_SECTION_DEPTH` levels names comments (bounded: a
+    hostile page nests tens of thousands of elements, and this runs before the depth limit)."""
+    parent, depth = node.parent, 0
+    while parent is not None and depth < _COMMENT_SECTION_DEPTH:
+        attrs = parent.attributes
+        if "comment" in f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower():
+            return True
+        parent, depth = parent.parent, depth + 1
+    return False
+
+
+_COMMENT_SECTION_DEPTH = 40
 
 
 def _published(tree, ld: dict, tags: list[tuple[str, dict]]) -> str | None:

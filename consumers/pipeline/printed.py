@@ -7,13 +7,15 @@ something the story talks about.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import TypeVar
 
-from .bylines import MAX_BYLINE_CHARS, author_in_byline
+from .bylines import MAX_BYLINE_CHARS, authors_in_byline, names_the_site
 from .dates import MAX_DATE_BLOCK_CHARS, date_in_text, date_in_url
 from .model import Block, PageMeta
+
+Found = TypeVar("Found")
 
 MAX_PRINTED_BLOCKS = 150  # blocks past these are comments, teasers and footers
 
@@ -26,28 +28,9 @@ def with_printed_meta(meta: PageMeta, blocks: list[Block]) -> PageMeta:
     names."""
     if meta.published is None and (printed := date_in_url(meta.canonical_url) or date_in_blocks(blocks)):
         meta = replace(meta, published=printed)
-    if (not meta.authors or names_the_site(meta.authors, meta.site_name)) and (author := author_in_blocks(blocks)):
-        meta = replace(meta, authors=(author,))
+    if (not meta.authors or names_the_site(meta.authors, meta.site_name)) and (authors := authors_in_blocks(blocks)):
+        meta = replace(meta, authors=authors)
     return meta
-
-
-def names_the_site(authors: tuple[str, ...], site_name: str | None) -> bool:
-    """Every declared author is a domain, a company, or the site's own name."""
-    site = _squeezed(site_name or "")
-    return all(_DOMAIN.match(a) or _COMPANY.search(a) or (site and _same_name(_squeezed(a), site)) for a in authors)
-
-
-def _same_name(author: str, site: str) -> bool:
-    """The site's name, with or without more words ("Die Furche", "Die FURCHE - Zeitung")."""
-    return site in author or (author in site and 2 * len(author) >= len(site))
-
-
-def _squeezed(name: str) -> str:
-    return "".join(filter(str.isalnum, name.casefold()))
-
-
-_DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?$", re.I)
-_COMPANY = re.compile(r"(?:\be\.\s?V\.|\b(?:GmbH|gGmbH|Inc|Ltd|LLC|S\.A)\b\.?)")
 
 
 def date_in_blocks(blocks: Iterable[Block]) -> str | None:
@@ -55,13 +38,13 @@ def date_in_blocks(blocks: Iterable[Block]) -> str | None:
     return first_in_short_blocks(blocks, MAX_DATE_BLOCK_CHARS, date_in_text)
 
 
-def author_in_blocks(blocks: Iterable[Block]) -> str | None:
-    """The name in the first byline among the page's first short blocks."""
-    return first_in_short_blocks(blocks, MAX_BYLINE_CHARS, author_in_byline)
+def authors_in_blocks(blocks: Iterable[Block]) -> tuple[str, ...]:
+    """The names in the first byline among the page's first short blocks."""
+    return first_in_short_blocks(blocks, MAX_BYLINE_CHARS, authors_in_byline) or ()
 
 
-def first_in_short_blocks(blocks: Iterable[Block], max_chars: int, read: Callable[[str], str | None]) -> str | None:
-    """The first value `read` finds in a block of at most `max_chars` characters among the
+def first_in_short_blocks(blocks: Iterable[Block], max_chars: int, read: Callable[[str], Found | None]) -> Found | None:
+    """The first value `read` finds (not empty) in a block of at most `max_chars` characters among the
     first `MAX_PRINTED_BLOCKS`."""
     for index, block in enumerate(blocks):
         if index >= MAX_PRINTED_BLOCKS:

@@ -2,19 +2,19 @@
 
 import pytest
 
-from consumers.pipeline.bylines import MAX_BYLINE_CHARS, author_in_byline
+from consumers.pipeline.bylines import MAX_BYLINE_CHARS, authors_in_author_element, authors_in_byline, names_the_site
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.html_blocks import parse_html
 from consumers.pipeline.model import Block, BlockKind, Limits
-from consumers.pipeline.printed import author_in_blocks, names_the_site
+from consumers.pipeline.printed import authors_in_blocks
 
 
 @pytest.mark.parametrize("text, name", [
     ("By Scott Pletcher", "Scott Pletcher"),
+    ("By Jane Doe, Staff Writer", "Jane Doe"),                   # a comma alone joins no co-author
     ("By Dr. Vahid Osman - Mar 27, 2024", "Dr. Vahid Osman"),
     ("September 1st, 2023 By Emily Norwood", "Emily Norwood"),
     ("Written by:Elise Nass", "Elise Nass"),
-    ("Von Roland Brockmann und Sebastian Drescher", "Roland Brockmann"),
     ("Par Marie Dupont, le 3 mars 2021", "Marie Dupont"),
     ("Autor: Jan Kowalski", "Jan Kowalski"),
     ("By Ludwig van Beethoven | Music desk", "Ludwig van Beethoven"),
@@ -26,7 +26,19 @@ from consumers.pipeline.printed import author_in_blocks, names_the_site
     ("Redaktion: Eva Fuhr (Pressestelle)", "Eva Fuhr"),
 ])
 def test_bylines_give_their_name(text, name):
-    assert author_in_byline(text) == name
+    assert authors_in_byline(text) == (name,)
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Von Roland Brockmann und Sebastian Drescher", ("Roland Brockmann", "Sebastian Drescher")),
+    ("By Ann Lee and Bo Berg | March 3, 2024", ("Ann Lee", "Bo Berg")),
+    ("By Ann Lee, Bo Berg and Cy Young", ("Ann Lee", "Bo Berg", "Cy Young")),
+    ("Par Marie Dupont et Jean Martin, le 3 mars", ("Marie Dupont", "Jean Martin")),
+    ("By Ann Lee & Bo Berg", ("Ann Lee", "Bo Berg")),
+    ("By Ann Lee and the newsroom", ("Ann Lee",)),                # not a name after "and"
+])
+def test_bylines_give_their_co_authors(text, names):
+    assert authors_in_byline(text) == names
 
 
 @pytest.mark.parametrize("text", [
@@ -40,7 +52,7 @@ def test_bylines_give_their_name(text, name):
     "Blog post von Anna Berg",         # a lead inside the line, not opening it
 ])
 def test_other_text_gives_no_name(text):
-    assert author_in_byline(text) is None
+    assert authors_in_byline(text) == ()
 
 
 def test_only_short_blocks_are_bylines():
@@ -48,8 +60,8 @@ def test_only_short_blocks_are_bylines():
     assert len(long) > MAX_BYLINE_CHARS
     blocks = [Block(text=long, kind=BlockKind.PARAGRAPH, index=0),
               Block(text="By Ann Lee", kind=BlockKind.PARAGRAPH, index=1)]
-    assert author_in_blocks(blocks[:1]) is None
-    assert author_in_blocks(blocks) == "Ann Lee"
+    assert authors_in_blocks(blocks[:1]) == ()
+    assert authors_in_blocks(blocks) == ("Ann Lee",)
 
 
 def test_declared_authors_win_over_the_byline():
@@ -59,6 +71,21 @@ def test_declared_authors_win_over_the_byline():
                              Limits(), Deadline(5.0))
     assert printed.authors == ("Ann Lee",)
     assert declared.authors == ("Bo Berg",)
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Jane Doe", ("Jane Doe",)),                  # the name alone
+    ("By Jane Doe", ("Jane Doe",)),
+    ("Autor: Jan Kowalski, 3. März 2021", ("Jan Kowalski",)),
+    ("About the Author", ()),                     # labels the element also holds
+    ("View All Posts", ()),
+    ("HomeAdvisor Staff Writer", ()),
+    ("By Travel Editor", ()),
+    ("jdoe", ()),                                 # a one-word handle
+    ("Jane Doe is a reporter covering the harbour", ()),
+])
+def test_author_elements_hold_a_name_or_a_byline(text, names):
+    assert authors_in_author_element(text) == names
 
 
 @pytest.mark.parametrize("authors, site_name, is_site", [

@@ -1,0 +1,68 @@
+"""Authors from a page's declarations: JSON-LD (with references into its graph), meta tags,
+and the elements the page marks as its author's."""
+
+import orjson
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from consumers.pipeline.metadata import extract_meta
+
+
+def meta_of(head: str = "", body: str = ""):
+    return extract_meta(LexborHTMLParser(f"<html><head>{head}</head><body>{body}</body></html>"))
+
+
+def json_ld(data) -> str:
+    return f'<script type="application/ld+json">{orjson.dumps(data).decode()}</script>'
+
+
+def test_json_ld_author_references_resolve_to_the_person_in_the_graph():
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "Article", "headline": "Ferry", "datePublished": "2024-03-05",
+         "author": {"@id": "https://example.org/#/schema/person/1"}},
+        {"@type": "Person", "@id": "https://example.org/#/schema/person/1", "name": "Mara Jensen"},
+    ]}
+    assert meta_of(json_ld(graph)).authors == ("Mara Jensen",)
+
+
+def test_a_person_in_a_later_script_resolves_too():
+    article = {"@type": "NewsArticle", "headline": "Ferry", "datePublished": "2024-03-05",
+               "author": [{"@id": "#a"}, {"@id": "#b"}]}
+    people = [{"@type": "Person", "@id": "#a", "name": "Ann Lee"}, {"@type": "Person", "@id": "#b", "name": "Bo Berg"}]
+    assert meta_of(json_ld(article) + json_ld(people)).authors == ("Ann Lee", "Bo Berg")
+
+
+def test_an_unresolved_reference_names_no_one():
+    article = {"@type": "Article", "headline": "Ferry", "author": {"@id": "#missing"}}
+    assert meta_of(json_ld(article)).authors == ()
+
+
+@pytest.mark.parametrize("placeholder", ["admin", "Administrator", "webmaster"])
+def test_cms_account_placeholders_are_not_authors(placeholder):
+    assert meta_of(f'<meta name="author" content="{placeholder}">').authors == ()
+    assert meta_of(json_ld({"@type": "Article", "author": {"name": placeholder}})).authors == ()
+
+
+def test_author_elements_name_the_author_when_nothing_is_declared():
+    body = '<div class="post-meta"><span class="author-name">Jane Doe</span></div><p>The ferry returned.</p>'
+    assert meta_of(body=body).authors == ("Jane Doe",)
+    byline = '<p class="byline">By Ann Lee and Bo Berg</p>'
+    assert meta_of(body=byline).authors == ("Ann Lee", "Bo Berg")
+
+
+def test_author_elements_in_comment_sections_name_commenters():
+    body = ('<p>The ferry returned.</p><ol class="comment-list"><li><span class="comment-author">'
+            'Carl Reader</span> says: nice</li></ol>')
+    assert meta_of(body=body).authors == ()
+
+
+def test_labels_in_author_elements_are_skipped_for_the_name():
+    body = '<div class="author-box"><h4 class="author-title">About the Author</h4><a class="author-link">Jane Doe</a></div>'
+    assert meta_of(body=body).authors == ("Jane Doe",)
+
+
+def test_declared_authors_win_over_author_elements_unless_they_name_the_site():
+    body = '<span class="author">Jane Doe</span>'
+    assert meta_of('<meta name="author" content="Bo Berg">', body).authors == ("Bo Berg",)
+    site = '<meta name="author" content="Daily Planet"><meta property="og:site_name" content="Daily Planet">'
+    assert meta_of(site, body).authors == ("Jane Doe",)
