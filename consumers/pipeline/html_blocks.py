@@ -12,13 +12,14 @@ serial numbers of its enclosing block elements (for the main-region pass).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser
 
 from .deadline import Deadline
 from .features import factor_by_first_letter
-from .metadata import extract_meta
+from .metadata import extract_meta, marked_date
 from .model import Block, BlockKind, Limits, PageMeta, direct_constructor
 from .printed import with_printed_meta
 from .streamed_html import reveal_streamed_segments
@@ -96,7 +97,10 @@ def parse_html(html: str, limits: Limits, deadline: Deadline) -> tuple[list[Bloc
         reveal_streamed_segments(tree, html)
     strip_skipped(tree)
     blocks = _BlockBuilder(limits, deadline).build(body)
-    return blocks, with_printed_meta(meta, blocks)
+    meta = with_printed_meta(meta, blocks)
+    if meta.published is None:
+        meta = replace(meta, published=marked_date(tree))
+    return blocks, meta
 
 
 def strip_skipped(tree) -> None:

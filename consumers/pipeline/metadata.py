@@ -236,14 +236,14 @@ def _meta_authors(tree, tags: list[tuple[str, dict]]) -> tuple[str, ...]:
 # Elements a page marks as its author's by class or id ("author-name", "byline", "post-author").
 _AUTHOR_ELEMENTS = '[class*="author" i],[class*="byline" i],[id*="author"]'
 _CONTAINER_TAGS = frozenset({"html", "body", "main", "article", "section", "meta", "link", "script", "style", "img"})
-_MAX_AUTHOR_ELEMENTS = 60
+_MAX_MARKED_ELEMENTS = 60
 _MAX_AUTHOR_CHARS = 80
 
 
 def _element_authors(tree) -> tuple[str, ...]:
     """The names in the first author element holding a byline or a name alone; elements in a
     comment section name the commenters."""
-    for node in tree.css(_AUTHOR_ELEMENTS)[:_MAX_AUTHOR_ELEMENTS]:
+    for node in tree.css(_AUTHOR_ELEMENTS)[:_MAX_MARKED_ELEMENTS]:
         if node.tag in _CONTAINER_TAGS:
             continue
         text = _text(node)
@@ -252,6 +252,24 @@ def _element_authors(tree) -> tuple[str, ...]:
             if names:
                 return names
     return ()
+
+
+# Elements a page marks as a date by class or id ("post-date", "published", "entry-time").
+_DATE_ELEMENTS = '[class*="date" i],[class*="publish" i],[class*="time" i],[id*="date" i]'
+_MAX_DATE_CHARS = 80
+
+
+def marked_date(tree) -> str | None:
+    """The first date written in an element the page marks as a date (YYYY-MM-DD); dates in a
+    comment section are the comments'. The last resort when neither the metadata, the URL nor
+    the page's opening lines give one."""
+    for node in tree.css(_DATE_ELEMENTS)[:_MAX_MARKED_ELEMENTS]:
+        if node.tag in _CONTAINER_TAGS:
+            continue
+        text = _text(node)
+        if text and len(text) <= _MAX_DATE_CHARS and (found := date_in_text(text)) and not _in_comments(node):
+            return found
+    return None
 
 
 def _in_comments(node) -> bool:

@@ -1,11 +1,15 @@
 """Authors from a page's declarations: JSON-LD (with references into its graph), meta tags,
-and the elements the page marks as its author's."""
+and the elements the page marks as its author's; dates from elements marked as dates when
+nothing else gives one."""
 
 import orjson
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from consumers.pipeline.deadline import Deadline
+from consumers.pipeline.html_blocks import parse_html
 from consumers.pipeline.metadata import extract_meta
+from consumers.pipeline.model import Limits
 
 
 def meta_of(head: str = "", body: str = ""):
@@ -66,3 +70,29 @@ def test_declared_authors_win_over_author_elements_unless_they_name_the_site():
     assert meta_of('<meta name="author" content="Bo Berg">', body).authors == ("Bo Berg",)
     site = '<meta name="author" content="Daily Planet"><meta property="og:site_name" content="Daily Planet">'
     assert meta_of(site, body).authors == ("Jane Doe",)
+
+
+def published(body: str, head: str = "") -> str | None:
+    _, meta = parse_html(f"<html><head>{head}</head><body>{body}</body></html>", Limits(), Deadline(5.0))
+    return meta.published
+
+
+STORY = "<p>" + "The ferry returned to the harbour after a month of repairs. " * 3 + "</p>"
+
+
+def test_a_date_element_dates_a_page_that_declares_none():
+    assert published('<div class="post-meta"><span class="entry-date">March 5, 2024</span></div>' + STORY,
+                     ) == "2024-03-05"
+
+
+def test_dates_in_comment_sections_are_the_comments():
+    long_comment = "Thanks for the update on the ferry, we waited all month for it. " * 6  # not a dateline
+    comments = f'<ol class="comments"><li><span class="comment-date">March 9, 2024</span> {long_comment}</li></ol>'
+    assert published(STORY + comments) is None
+
+
+def test_declared_and_printed_dates_come_before_date_elements():
+    element = '<footer><span class="updated-time">April 1, 2024</span></footer>'
+    declared = '<meta property="article:published_time" content="2024-03-05T10:00:00+01:00">'
+    assert published(STORY + element, declared) == "2024-03-05T10:00:00+01:00"
+    assert published("<p>March 5, 2024</p>" + STORY + element) == "2024-03-05"
