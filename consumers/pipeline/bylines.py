@@ -49,10 +49,16 @@ _LABEL_WORD = re.compile(r"\b(?i:about|authors?|autor(?:in|en)?|more|posts?|view
                          r"contributor|correspondent)\b")
 
 
-def authors_in_author_element(text: str) -> tuple[str, ...]:
+# One word: a handle or a first name ("Heiko", "tlow"), taken from elements that mark a name.
+_ONE_WORD = re.compile(r"^\W*(?:" + _LEAD + r")?(?P<name>\w[\w.'’-]{1,39})\W*$")
+
+
+def authors_in_author_element(text: str, marks_a_name: bool = False) -> tuple[str, ...]:
     """The names in an element the page marks as its author's (class "author", "byline"): a
-    byline, or a name alone."""
-    found = _WHOLE_NAME.match(" ".join(text.split()))
+    byline, or a name alone; one word too when the element marks a name (an hCard "fn",
+    "author-name")."""
+    line = " ".join(text.split())
+    found = _WHOLE_NAME.match(line) or (_ONE_WORD.match(line) if marks_a_name else None)
     names = authors_in_byline(text) or ((found.group("name").rstrip(" ."),) if found else ())
     return () if any(_LABEL_WORD.search(name) for name in names) else names
 

@@ -248,10 +248,16 @@ def _element_authors(tree) -> tuple[str, ...]:
             continue
         text = _text(node)
         if text and len(text) <= _MAX_AUTHOR_CHARS and not _in_comments(node):
-            names = authors_in_author_element(text)
-            if names:
+            names = authors_in_author_element(text, _marks_a_name(node))
+            if names and not any(map(is_placeholder, names)):
                 return names
     return ()
+
+
+def _marks_a_name(node) -> bool:
+    """An hCard name ("vcard", "fn") or a class naming a name ("author-name", "authorName")."""
+    tokens = (node.attributes.get("class") or "").lower().split()
+    return any(t in ("fn", "vcard") or "name" in t for t in tokens)
 
 
 # Elements a page marks as a date by class or id ("post-date", "published", "entry-time").
@@ -273,9 +279,9 @@ def marked_date(tree) -> str | None:
 
 
 def _in_comments(node) -> bool:
-    """An enclosing element within `_COMMENT_SECTION_DEPTH` levels names comments (bounded: a
+    """The element or an enclosing one within `_COMMENT_SECTION_DEPTH` levels names comments (bounded: a
     hostile page nests tens of thousands of elements, and this runs before the depth limit)."""
-    parent, depth = node.parent, 0
+    parent, depth = node, 0  # the element itself too ("comment-author")
     while parent is not None and depth < _COMMENT_SECTION_DEPTH:
         attrs = parent.attributes
         if "comment" in f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower():

@@ -54,7 +54,15 @@ def test_author_elements_name_the_author_when_nothing_is_declared():
     assert meta_of(body=byline).authors == ("Ann Lee", "Bo Berg")
 
 
+def test_an_element_marking_a_name_gives_a_one_word_name():
+    hcard = '<span class="byline"> by <span class="author vcard"><a class="url fn n" href="/author/h/">Heiko</a></span></span>'
+    assert meta_of(body=hcard).authors == ("Heiko",)
+    assert meta_of(body='<div class="post-author">Heiko</div>').authors == ()  # not marked as a name
+
+
 def test_author_elements_in_comment_sections_name_commenters():
+    widget = '<ul><li class="recentcomments"><span class="comment-author-link"><a class="url">Heiko</a></span></li></ul>'
+    assert meta_of(body=widget).authors == ()
     body = ('<p>The ferry returned.</p><ol class="comment-list"><li><span class="comment-author">'
             'Carl Reader</span> says: nice</li></ol>')
     assert meta_of(body=body).authors == ()
