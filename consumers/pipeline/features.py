@@ -30,6 +30,15 @@ import orjson
 
 from .model import Block, BlockKind
 
+try:
+    from ._textfeatures import text_features as _compiled_text_features
+except ImportError:  # installed without a C compiler: _text_features_python below
+    _compiled_text_features = None
+
+COMPILED_TEXT_FEATURES = _compiled_text_features is not None
+
+# _textfeatures.c keeps its own copies of the classes in _CJK, _SENTENCE_END, _CAPITALS, _CJK_FUNCTION,
+# _END_PUNCT and the separators: tests/unit/test_textfeatures.py compares both on every BMP code point.
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
 # Capitalised words: whitespace-separated words opening with [A-Z\u00c0-\u00de] (one set lookup
@@ -267,9 +276,22 @@ def structure_features(has_dom: bool, boilerplate_hint: bool, in_main: bool, dep
 def text_features(text: str) -> tuple[tuple[float, ...], tuple[float, ...], float, float]:
     """The features of a block's text alone: (the four before link_density, the thirteen after
     it, the short-text flag link_x_short multiplies, stop_x_long). Cached: menus, footers and
-    duplicated navigation repeat texts within a page and across a site's pages. Conditional
-    expressions stand for min() and float(bool) (the same values, without a builtin call each:
-    this runs for every new block text)."""
+    duplicated navigation repeat texts within a page and across a site's pages. Computed in C
+    when `_textfeatures` is built (COMPILED_TEXT_FEATURES), else by `_text_features_python`:
+    the same tuples, float for float."""
+    if _compiled_text_features is None:
+        return _text_features_python(text)
+    return _compiled_text_features(text, words_of(text), stopwords(), has_boiler_phrase, _date_like)
+
+
+_date_like = _DATE_LIKE.search
+
+
+def _text_features_python(text: str) -> tuple[tuple[float, ...], tuple[float, ...], float, float]:
+    """`text_features` in Python: the fallback without a C compiler and the reference the C
+    version (_textfeatures.c) is tested against. Conditional expressions stand for min() and
+    float(bool) (the same values, without a builtin call each: this runs for every new block
+    text)."""
     chars = len(text)
     tokens = words_of(text)
     n_tokens = len(tokens)
