@@ -21,6 +21,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from .pipeline import STAGES, StageTimer
+from .pipeline.features import COMPILED_TEXT_FEATURES
 from .pipeline.model import Article, Failed, FailureKind, Label, Outcome, Rejected, RejectReason
 from .pipeline.trees import COMPILED_WALK
 
@@ -268,8 +269,10 @@ class _PartitionCollector(Collector):
 def build_info() -> dict[str, str]:
     return {"version": _version("storysift"), "faust": _version("faust-streaming"),
             "python": ".".join(map(str, sys.version_info[:3])),
-            # "numpy" means the C tree walk was not built: the same scores, a tenth slower per page
-            "tree_walk": "compiled" if COMPILED_WALK else "numpy"}
+            # "numpy" / "python": the C tree walk / text features were not built (the same
+            # scores, slower per page)
+            "tree_walk": "compiled" if COMPILED_WALK else "numpy",
+            "text_features": "compiled" if COMPILED_TEXT_FEATURES else "python"}
 
 
 def _version(distribution: str) -> str:

@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from consumers.metrics import (KNOWN_LANGUAGES, KNOWN_TOPICS, LAG_STALE_SECONDS, NO_TOPIC, OTHER, Metrics)
 from consumers.pipeline import STAGES
+from consumers.pipeline.features import COMPILED_TEXT_FEATURES
 from consumers.pipeline.model import Failed, FailureKind, Label, Rejected, RejectReason
 from consumers.pipeline.trees import COMPILED_WALK
 from consumers.routing import Source
@@ -141,5 +142,6 @@ def test_build_info_names_the_package_version():
     metrics = Metrics(CollectorRegistry())
     [sample] = [s for f in metrics.registry.collect() if f.name == "storysift_build" for s in f.samples]
     assert sample.labels["version"] and sample.labels["version"] != "unknown"
-    assert set(sample.labels) == {"version", "faust", "python", "tree_walk"}
+    assert set(sample.labels) == {"version", "faust", "python", "tree_walk", "text_features"}
     assert sample.labels["tree_walk"] == ("compiled" if COMPILED_WALK else "numpy")
+    assert sample.labels["text_features"] == ("compiled" if COMPILED_TEXT_FEATURES else "python")
