@@ -94,3 +94,12 @@ def _squeezed(name: str) -> str:
 
 _DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?$", re.I)
 _COMPANY = re.compile(r"(?:\be\.\s?V\.|\b(?:GmbH|gGmbH|Inc|Ltd|LLC|S\.A)\b\.?)")
+
+
+# Account names a CMS fills in when nobody set an author: they name no one.
+_PLACEHOLDER_AUTHORS = frozenset({"admin", "administrator", "webmaster", "root", "user", "guest",
+                                  "unknown", "author", "no author", "anonymous", "editor", "wpadmin", "site admin"})
+
+
+def is_placeholder(name: str) -> bool:
+    return name.casefold().strip(" .") in _PLACEHOLDER_AUTHORS

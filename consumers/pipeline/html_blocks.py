@@ -19,7 +19,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from .deadline import Deadline
 from .features import factor_by_first_letter
-from .metadata import extract_meta, marked_date
+from .marked import date_in_marked_elements
+from .metadata import extract_meta
 from .model import Block, BlockKind, Limits, PageMeta, direct_constructor
 from .printed import with_printed_meta
 from .streamed_html import reveal_streamed_segments
@@ -99,7 +100,7 @@ def parse_html(html: str, limits: Limits, deadline: Deadline) -> tuple[list[Bloc
     blocks = _BlockBuilder(limits, deadline).build(body)
     meta = with_printed_meta(meta, blocks)
     if meta.published is None:
-        meta = replace(meta, published=marked_date(tree))
+        meta = replace(meta, published=date_in_marked_elements(tree))
     return blocks, meta
 
 

@@ -14,8 +14,9 @@ from itertools import chain
 
 import orjson
 
-from .bylines import authors_in_author_element, names_the_site
+from .bylines import is_placeholder, names_the_site
 from .dates import date_in_text
+from .marked import authors_in_marked_elements
 from .model import PageMeta
 
 _SPACE = re.compile(r"\s+")
@@ -35,7 +36,7 @@ def extract_meta(tree) -> PageMeta:
     authors = ld_authors(ld) or _meta_authors(tree, tags)
     site_name = _meta(tree, tags, 'meta[property="og:site_name"]', 'meta[name="application-name"]') or _ld_site(ld)
     if not authors or names_the_site(authors, site_name):
-        authors = _element_authors(tree) or authors
+        authors = authors_in_marked_elements(tree) or authors
     html_node = tree.css_first("html")
     return PageMeta(
         title=title,
@@ -210,15 +211,6 @@ def _ld_site(ld: dict) -> str | None:
     return None
 
 
-# Account names a CMS fills in when nobody set an author: they name no one.
-_PLACEHOLDER_AUTHORS = frozenset({"admin", "administrator", "webmaster", "root", "user", "guest",
-                                  "unknown", "author", "no author", "anonymous", "editor", "wpadmin", "site admin"})
-
-
-def is_placeholder(name: str) -> bool:
-    return name.casefold().strip(" .") in _PLACEHOLDER_AUTHORS
-
-
 def _meta_authors(tree, tags: list[tuple[str, dict]]) -> tuple[str, ...]:
     value = _meta(tree, tags, 'meta[name="author"]', 'meta[property="article:author"]', 'meta[name="byl"]',
                   'meta[name="parsely-author"]', 'meta[name="dc.creator"]', 'meta[name="DC.creator"]')
@@ -231,66 +223,6 @@ def _meta_authors(tree, tags: list[tuple[str, dict]]) -> tuple[str, ...]:
             if text and len(text) < 80:
                 return (text.removeprefix("By ").removeprefix("by ").strip(),)
     return ()
-
-
-# Elements a page marks as its author's by class or id ("author-name", "byline", "post-author").
-_AUTHOR_ELEMENTS = '[class*="author" i],[class*="byline" i],[id*="author"]'
-_CONTAINER_TAGS = frozenset({"html", "body", "main", "article", "section", "meta", "link", "script", "style", "img"})
-_MAX_MARKED_ELEMENTS = 60
-_MAX_AUTHOR_CHARS = 80
-
-
-def _element_authors(tree) -> tuple[str, ...]:
-    """The names in the first author element holding a byline or a name alone; elements in a
-    comment section name the commenters."""
-    for node in tree.css(_AUTHOR_ELEMENTS)[:_MAX_MARKED_ELEMENTS]:
-        if node.tag in _CONTAINER_TAGS:
-            continue
-        text = _text(node)
-        if text and len(text) <= _MAX_AUTHOR_CHARS and not _in_comments(node):
-            names = authors_in_author_element(text, _marks_a_name(node))
-            if names and not any(map(is_placeholder, names)):
-                return names
-    return ()
-
-
-def _marks_a_name(node) -> bool:
-    """An hCard name ("vcard", "fn") or a class naming a name ("author-name", "authorName")."""
-    tokens = (node.attributes.get("class") or "").lower().split()
-    return any(t in ("fn", "vcard") or "name" in t for t in tokens)
-
-
-# Elements a page marks as a date by class or id ("post-date", "published", "entry-time").
-_DATE_ELEMENTS = '[class*="date" i],[class*="publish" i],[class*="time" i],[id*="date" i]'
-_MAX_DATE_CHARS = 80
-
-
-def marked_date(tree) -> str | None:
-    """The first date written in an element the page marks as a date (YYYY-MM-DD); dates in a
-    comment section are the comments'. The last resort when neither the metadata, the URL nor
-    the page's opening lines give one."""
-    for node in tree.css(_DATE_ELEMENTS)[:_MAX_MARKED_ELEMENTS]:
-        if node.tag in _CONTAINER_TAGS:
-            continue
-        text = _text(node)
-        if text and len(text) <= _MAX_DATE_CHARS and (found := date_in_text(text)) and not _in_comments(node):
-            return found
-    return None
-
-
-def _in_comments(node) -> bool:
-    """The element or an enclosing one within `_COMMENT_SECTION_DEPTH` levels names comments (bounded: a
-    hostile page nests tens of thousands of elements, and this runs before the depth limit)."""
-    parent, depth = node, 0  # the element itself too ("comment-author")
-    while parent is not None and depth < _COMMENT_SECTION_DEPTH:
-        attrs = parent.attributes
-        if "comment" in f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower():
-            return True
-        parent, depth = parent.parent, depth + 1
-    return False
-
-
-_COMMENT_SECTION_DEPTH = 40
 
 
 def _published(tree, ld: dict, tags: list[tuple[str, dict]]) -> str | None:
