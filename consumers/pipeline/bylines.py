@@ -79,13 +79,25 @@ def authors_in_byline(text: str) -> tuple[str, ...]:
 
 def names_the_site(authors: tuple[str, ...], site_name: str | None) -> bool:
     """Every declared author is a domain, a company, or the site's own name."""
-    site = _squeezed(site_name or "")
-    return all(_DOMAIN.match(a) or _COMPANY.search(a) or (site and _same_name(_squeezed(a), site)) for a in authors)
+    return all(_DOMAIN.match(a) or _COMPANY.search(a) or is_site_name(a, site_name) for a in authors)
 
 
-def _same_name(author: str, site: str) -> bool:
-    """The site's name, with or without more words ("Die Furche", "Die FURCHE - Zeitung")."""
-    return site in author or (author in site and 2 * len(author) >= len(site))
+def is_site_name(text: str, site_name: str | None) -> bool:
+    """The site's name, with or without more words ("Die Furche", "Die FURCHE - Zeitung"), or
+    most of it."""
+    site, squeezed = _squeezed(site_name or ""), _squeezed(text)
+    return bool(site and squeezed) and (site in squeezed or (squeezed in site and 2 * len(squeezed) >= len(site)))
+
+
+def is_the_site_name(text: str, site_name: str) -> bool:
+    """The site's name and little else, its domain ending aside ("WRAL" for "WRAL.com",
+    "Acxiom" for "Acxiom Corp"): one holds the other, which is at least three quarters of it."""
+    a, b = _squeezed(text), _squeezed(_TOP_LEVEL_DOMAIN.sub("", site_name.strip()))
+    shorter, longer = sorted((a, b), key=len)
+    return bool(shorter) and shorter in longer and 4 * len(shorter) >= 3 * len(longer)
+
+
+_TOP_LEVEL_DOMAIN = re.compile(r"\.[a-z]{2,6}$", re.I)
 
 
 def _squeezed(name: str) -> str:

@@ -7,6 +7,7 @@ other <meta> tags, then the visible page (the <h1> when it agrees with the decla
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -14,7 +15,7 @@ from itertools import chain
 
 import orjson
 
-from .bylines import is_placeholder, names_the_site
+from .bylines import is_placeholder, is_the_site_name, names_the_site
 from .dates import date_in_text
 from .marked import authors_in_marked_elements
 from .model import PageMeta
@@ -32,9 +33,9 @@ def extract_meta(tree) -> PageMeta:
     declared = _meta(tree, tags, 'meta[property="og:title"]', 'meta[name="twitter:title"]', 'meta[name="title"]')
     title_tag = _text(tree.css_first("title"))
     h1 = _text(tree.css_first("h1"))
-    title = choose_title(ld.get("headline") or ld.get("name"), declared, title_tag, h1)
-    authors = ld_authors(ld) or _meta_authors(tree, tags)
     site_name = _meta(tree, tags, 'meta[property="og:site_name"]', 'meta[name="application-name"]') or _ld_site(ld)
+    title = choose_title(ld.get("headline") or ld.get("name"), declared, title_tag, h1, site_name)
+    authors = ld_authors(ld) or _meta_authors(tree, tags)
     if not authors or names_the_site(authors, site_name):
         authors = authors_in_marked_elements(tree) or authors
     html_node = tree.css_first("html")
@@ -48,20 +49,35 @@ def extract_meta(tree) -> PageMeta:
     )
 
 
-def choose_title(ld_headline: str | None, declared: str | None, title_tag: str | None, h1: str | None) -> str | None:
+def choose_title(ld_headline: str | None, declared: str | None, title_tag: str | None, h1: str | None,
+                 site_name: str | None = None) -> str | None:
     """The article headline: the <h1> when a declared title contains it, else the declared or
-    document title without its site-name suffix."""
+    document title without its site-name suffix. The site's own name comes off the end of the
+    declared titles first."""
+    ld_headline = without_site_name(ld_headline, site_name) if isinstance(ld_headline, str) else None
+    declared, title_tag = without_site_name(declared, site_name), without_site_name(title_tag, site_name)
     candidates = [c for c in (ld_headline, declared, title_tag) if c]
     if h1 and 3 <= len(h1) <= 300:
         low = h1.lower()
         if any(low in c.lower() or c.lower() in low for c in candidates):
             return h1
-    if ld_headline and isinstance(ld_headline, str):
+    if ld_headline:
         return _clean(ld_headline)
     for c in (declared, title_tag):
         if c:
             return strip_site_suffix(c)
     return h1 or None
+
+
+def without_site_name(title: str | None, site_name: str | None) -> str | None:
+    """The title without a trailing part naming the site ("Catering Tips | Cookshack", "Energy
+    Rising - Mady Morrison - Yoga Lifestyle" on the site "Mady Morrison - Yoga Lifestyle")."""
+    if not title or not site_name:
+        return title
+    for cut in _TITLE_SEPARATORS.finditer(title):  # the longest such tail: the earliest cut
+        if cut.start() > 0 and is_the_site_name(title[cut.end():], site_name):
+            return title[:cut.start()].rstrip()
+    return title
 
 
 def strip_site_suffix(title: str) -> str:
@@ -74,6 +90,10 @@ def strip_site_suffix(title: str) -> str:
 
 
 def _clean(value: str) -> str:
+    """Whitespace collapsed; character references decoded (declared values are often escaped
+    twice: "Traveler&#8217;s" in a <meta> content or a JSON-LD string)."""
+    if "&" in value:
+        value = html.unescape(value)
     return _SPACE.sub(" ", value).strip()
 
 

@@ -104,3 +104,31 @@ def test_declared_and_printed_dates_come_before_date_elements():
     declared = '<meta property="article:published_time" content="2024-03-05T10:00:00+01:00">'
     assert published(STORY + element, declared) == "2024-03-05T10:00:00+01:00"
     assert published("<p>March 5, 2024</p>" + STORY + element) == "2024-03-05"
+
+
+@pytest.mark.parametrize("declared, site, title", [
+    ("Catering Tips | Cookshack", "Cookshack", "Catering Tips"),
+    ("Barbecue à gaz - Esprit Barbecue", "Esprit Barbecue", "Barbecue à gaz"),
+    ("Vehicle rental coverage | WRAL", "WRAL.com", "Vehicle rental coverage"),     # most of the site's name
+    ("Energy Rising - 33 Tage Yoga - Mady Morrison - Yoga Lifestyle", "Mady Morrison - Yoga Lifestyle",
+     "Energy Rising - 33 Tage Yoga"),                                            # the site's name holds a separator
+    ("Birdbuddy : Shop", "Birdbuddy", "Birdbuddy : Shop"),                       # only trailing parts go
+    ("Rust | AI", "OpenAI", "Rust | AI"),                                        # a small piece of the name is not it
+    ("Tipps | Yoga Welt", "Yoga", "Tipps | Yoga Welt"),                          # nor a part holding it among more
+    ("Harbour bridge reopens", None, "Harbour bridge reopens"),
+])
+def test_titles_lose_the_trailing_site_name(declared, site, title):
+    site_tag = f'<meta property="og:site_name" content="{site}">' if site else ""
+    assert meta_of(f'<meta property="og:title" content="{declared}">{site_tag}').title == title
+
+
+def test_declared_values_escaped_twice_are_decoded():
+    meta = meta_of('<meta property="og:title" content="Budget Traveler&amp;#8217;s Guide">'
+                   '<meta name="author" content="Redacci&amp;oacute;n Diario">')
+    assert meta.title == "Budget Traveler\u2019s Guide"
+    assert meta.authors == ("Redacción Diario",)
+
+
+def test_a_json_ld_headline_that_is_not_text_is_passed_over():
+    assert meta_of(json_ld({"@type": "Article", "headline": ["a", "list"]}) + "<title>Harbour news</title>",
+                   "<h1>Harbour news</h1>").title == "Harbour news"
