@@ -188,16 +188,22 @@ def _ld_page_objects(tree):
 def _resolved(value, objects: Iterable[dict]):
     """`value` with each nameless {"@id": ...} reference replaced by the object with that @id."""
     items = value if isinstance(value, list) else [value]
-    if not any(isinstance(item, dict) and "name" not in item and "@id" in item for item in items):
+    if not any(_reference(item) for item in items):
         return value
     by_id: dict = {}
     for obj in objects:
         ref = obj.get("@id")
         if isinstance(ref, str) and "name" in obj:
             by_id.setdefault(ref, obj)
-    resolved = [by_id.get(item.get("@id"), item) if isinstance(item, dict) and "name" not in item else item
-                for item in items]
+    resolved = [by_id.get(ref, item) if (ref := _reference(item)) else item for item in items]
     return resolved if isinstance(value, list) else resolved[0]
+
+
+def _reference(item) -> str | None:
+    """The @id a nameless JSON-LD object refers to (ids that are not text are not references)."""
+    if isinstance(item, dict) and "name" not in item and isinstance(ref := item.get("@id"), str):
+        return ref
+    return None
 
 
 def _ld_objects(data, depth: int):

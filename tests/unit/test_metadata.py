@@ -41,6 +41,13 @@ def test_an_unresolved_reference_names_no_one():
     assert meta_of(json_ld(article)).authors == ()
 
 
+@pytest.mark.parametrize("ref", [["#a"], {"x": 1}, 7, None])
+def test_references_that_are_not_text_are_not_followed(ref):
+    graph = [{"@type": "Article", "headline": "Ferry", "author": [{"@id": ref}, {"name": "Ann Lee"}]},
+             {"@type": "Person", "@id": "#a", "name": "Bo Berg"}]
+    assert meta_of(json_ld(graph)).authors == ("Ann Lee",)
+
+
 @pytest.mark.parametrize("placeholder", ["admin", "Administrator", "webmaster"])
 def test_cms_account_placeholders_are_not_authors(placeholder):
     assert meta_of(f'<meta name="author" content="{placeholder}">').authors == ()
