@@ -57,9 +57,11 @@ def authors_in_author_element(text: str, marks_a_name: bool = False) -> tuple[st
     """The names in an element the page marks as its author's (class "author", "byline"): a
     byline, or a name alone; one word too when the element marks a name (an hCard "fn",
     "author-name")."""
-    line = " ".join(text.split())
-    found = _WHOLE_NAME.match(line) or (_ONE_WORD.match(line) if marks_a_name else None)
-    names = authors_in_byline(text) or ((found.group("name").rstrip(" ."),) if found else ())
+    names = authors_in_byline(text)
+    if not names:  # the name alone, matched only when no byline is
+        line = " ".join(text.split())
+        found = _WHOLE_NAME.match(line) or (_ONE_WORD.match(line) if marks_a_name else None)
+        names = (found.group("name").rstrip(" ."),) if found else ()
     return () if any(_LABEL_WORD.search(name) for name in names) else names
 
 
