@@ -53,7 +53,7 @@ class Output:
 def ours_html(page: GoldPage) -> Output:
     t0 = time.perf_counter()
     blocks, meta = parse_html(page.html, LIMITS, Deadline.unlimited())
-    paragraphs = classify(blocks, title=meta.title)
+    paragraphs = classify(blocks, title=meta.title, declares_article=meta.declares_article)
     text = "\n\n".join(p.text for p in paragraphs if p.label is Label.STORY)
     return Output(text, meta, time.perf_counter() - t0)
 

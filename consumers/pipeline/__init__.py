@@ -79,7 +79,7 @@ class Pipeline:
             meta = with_printed_meta(PageMeta(), blocks)  # plain text: only what it prints
         timer.lap("segment")
         deadline.check()
-        paragraphs = classify(blocks, title=meta.title)
+        paragraphs = classify(blocks, title=meta.title, declares_article=meta.declares_article)
         timer.lap("classify")
         if (rejected := story_or_rejection(page, paragraphs)) is not None:
             return rejected

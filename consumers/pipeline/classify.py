@@ -12,6 +12,8 @@
                         (text_story.py).
 4. `page_threshold`   - the decision, stricter when the story sits under one parent element.
 5. `drop_repeats`     - a story paragraph repeated verbatim later on the page is kept once.
+6. `drop_comment_section` - on a page that declares itself an article, its comment section
+                        (comment-marked blocks after the article's text) is not story.
 
 Both models are boosted trees (trees.py, evaluated with numpy) in the shipped weights; the
 linear form (one logistic weight vector per stage) is still read, for `--model linear` in the
@@ -70,7 +72,9 @@ def stage_weights(m: dict) -> StageWeights:
                         float(m.get("concentrated_threshold", 0.5)), **trees)
 
 
-def classify(blocks: list[Block], title: str | None = None) -> list[Paragraph]:
+def classify(blocks: list[Block], title: str | None = None, declares_article: bool = False) -> list[Paragraph]:
+    """Paragraphs of the page's blocks, labelled. `title` and `declares_article` are the page's
+    own metadata (PageMeta)."""
     if not blocks:
         return []
     mode = "html" if any(b.dom_path for b in blocks) else "text"
@@ -83,6 +87,8 @@ def classify(blocks: list[Block], title: str | None = None) -> list[Paragraph]:
     p3 = revise_text_story(blocks, p2, weights.threshold) if mode == "text" else p2
     threshold = page_threshold(blocks, p3, weights)
     p3 = drop_repeats(blocks, p3, threshold)
+    if declares_article:
+        p3 = drop_comment_section(blocks, p3, threshold)
     return paragraphs(blocks, p3, threshold)
 
 
@@ -123,6 +129,30 @@ def drop_repeats(blocks: list[Block], scores: list[float], threshold: float) -> 
             out[i] = min(s, threshold - 1e-6)
         else:
             seen.add(b.text)
+    return out
+
+
+# Story text (without a comment mark) that must come before a comment-marked block for that block
+# to count as the comment section after the article, not as comments the page quotes early on.
+ARTICLE_BEFORE_COMMENTS_CHARS = 1000
+
+
+def drop_comment_section(blocks: list[Block], scores: list[float], threshold: float) -> list[float]:
+    """Comment-marked blocks after an article's text become boilerplate (score just under the
+    threshold). Only for pages that declare themselves articles: the model keeps a long comment
+    thread after a short post (it reads like a forum, whose replies are the story), but readers
+    of an article's clean text do not want its comments."""
+    held = 0
+    out = scores
+    for i, (b, s) in enumerate(zip(blocks, scores)):
+        if s < threshold:
+            continue
+        if "comment" not in b.hints:
+            held += len(b.text)
+        elif held >= ARTICLE_BEFORE_COMMENTS_CHARS:
+            if out is scores:
+                out = list(scores)
+            out[i] = threshold - 1e-6
     return out
 
 

@@ -11,7 +11,6 @@ import html
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from itertools import chain
 
 import orjson
 
@@ -28,7 +27,8 @@ _MAX_JSONLD_CHARS = 200_000
 
 
 def extract_meta(tree) -> PageMeta:
-    ld = _json_ld(tree)
+    ld_objects = list(_ld_page_objects(tree))
+    ld = _json_ld(ld_objects)
     tags = _meta_tags(tree)
     declared = _meta(tree, tags, 'meta[property="og:title"]', 'meta[name="twitter:title"]', 'meta[name="title"]')
     title_tag = _text(tree.css_first("title"))
@@ -46,7 +46,26 @@ def extract_meta(tree) -> PageMeta:
         canonical_url=_meta(tree, tags, 'link[rel="canonical"]', 'meta[property="og:url"]'),
         site_name=site_name,
         language_hint=(html_node.attributes.get("lang") if html_node is not None else None) or None,
+        declares_article=declares_article(_meta(tree, tags, 'meta[property="og:type"]'), ld_objects),
     )
+
+
+# schema.org types of an article (Article and its subtypes: NewsArticle, TechArticle, ...) and of
+# pages whose replies are the content (a forum thread, a question and its answers).
+_LD_ARTICLE_TYPE = re.compile(r"[A-Za-z]*Article|BlogPosting|Report")
+_LD_THREAD_TYPES = frozenset({"DiscussionForumPosting", "SocialMediaPosting", "QAPage", "Question", "Answer"})
+
+
+def declares_article(og_type: str | None, ld_objects: list[dict]) -> bool:
+    """The page declares itself an article (og:type "article" or a schema.org article type) and
+    declares no forum or Q&A type."""
+    types = set()
+    for obj in ld_objects:
+        kind = obj.get("@type")
+        types.update(k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str))
+    if types & _LD_THREAD_TYPES:
+        return False
+    return (og_type or "").lower() == "article" or any(_LD_ARTICLE_TYPE.fullmatch(k) for k in types)
 
 
 def choose_title(ld_headline: str | None, declared: str | None, title_tag: str | None, h1: str | None,
@@ -150,15 +169,12 @@ def _meta(tree, tags: list[tuple[str, dict]], *selectors: str) -> str | None:
     return None
 
 
-def _json_ld(tree) -> dict:
+def _json_ld(objects: list[dict]) -> dict:
     """The first schema.org object that looks like the page's article (merged flat dict), its
     author references resolved ({"@id": ...} pointing at a Person elsewhere in the graph, as
     WordPress SEO plugins write it)."""
-    objects = _ld_page_objects(tree)  # parsed as far as needed
-    seen: list[dict] = []
     found: dict = {}
     for obj in objects:
-        seen.append(obj)
         kind = obj.get("@type")
         kind = " ".join(kind) if isinstance(kind, list) else str(kind or "")
         if any(t in kind.lower() for t in _ARTICLE_TYPES):
@@ -168,7 +184,7 @@ def _json_ld(tree) -> dict:
             if "headline" in found and "datePublished" in found:
                 break
     if "author" in found:
-        found["author"] = _resolved(found["author"], chain(seen, objects))
+        found["author"] = _resolved(found["author"], objects)
     return found
 
 

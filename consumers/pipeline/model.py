@@ -123,6 +123,9 @@ class PageMeta:
     canonical_url: str | None = None
     site_name: str | None = None
     language_hint: str | None = None
+    # The page calls itself an article (og:type "article", a schema.org Article or BlogPosting
+    # type) and not a forum thread or Q&A page: its comment section is not part of the story.
+    declares_article: bool = False
 
 
 @dataclass(frozen=True)

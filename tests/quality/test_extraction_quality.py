@@ -51,7 +51,7 @@ def html_outputs(subset):
     outs = []
     for page in subset:
         blocks, meta = parse_html(page.html, Limits(), Deadline.unlimited())
-        outs.append(story_text(classify(blocks, title=meta.title)))
+        outs.append(story_text(classify(blocks, title=meta.title, declares_article=meta.declares_article)))
     return outs
 
 
@@ -81,7 +81,7 @@ def test_trafeval_subset_snippet_floor(shared_data):
     counts = []
     for page in load_trafeval(every=EVERY, offset=5):
         blocks, meta = parse_html(page.html, Limits(), Deadline.unlimited())
-        counts.append(snippet_counts(story_text(classify(blocks, title=meta.title)), page.with_snippets,
+        counts.append(snippet_counts(story_text(classify(blocks, title=meta.title, declares_article=meta.declares_article)), page.with_snippets,
                                      page.without_snippets))
     score = snippet_score(counts)
     assert score.harmonic >= FLOOR_SNIPPET_HARMONIC, score

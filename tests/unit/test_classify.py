@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consumers.pipeline.classify import (calibrate, classify, context_inputs, drop_repeats,
+from consumers.pipeline.classify import (calibrate, classify, context_inputs, drop_comment_section, drop_repeats,
                                          load_weights, paragraphs, score_alone, stage1_inputs)
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.features import CONTEXT_NAMES, LOCAL_NAMES, NEIGHBOUR_NAMES, densest_run
@@ -111,3 +111,41 @@ def test_paragraphs_equal_those_built_by_the_dataclass():
                     Paragraph(text="Share this", kind=BlockKind.HEADING, label=Label.BOILERPLATE,
                               score=calibrate(0.2, 0.55))]
     assert [vars(p) for p in made] == [vars(Paragraph(p.text, p.kind, p.label, p.score)) for p in made]
+
+
+def article_with_comments(story_chars: int) -> list[Block]:
+    story = [html_block(PROSE[:story_chars], 0, hints={"content"})]
+    comments = [html_block(PROSE.replace("council", f"board {i}"), 1 + i, hints={"content", "comment"})
+                for i in range(3)]
+    return story + comments + [html_block(PROSE, 4, hints={"content"})]
+
+
+def test_the_comment_section_after_an_article_is_not_story():
+    blocks = [html_block(PROSE, i, hints={"content"}) for i in range(6)] + article_with_comments(150)[1:]
+    scores = [0.9] * len(blocks)
+    out = drop_comment_section(blocks, scores, threshold=0.5)
+    assert [s >= 0.5 for s in out] == [True] * 6 + [False] * 3 + [True]
+    assert scores == [0.9] * len(blocks)  # the input is left alone
+
+
+def test_comments_before_enough_article_text_are_left_to_the_model():
+    blocks = article_with_comments(150)
+    scores = [0.9] * len(blocks)
+    assert drop_comment_section(blocks, scores, threshold=0.5) == scores
+
+
+def test_article_text_the_model_rejected_does_not_count_before_comments():
+    blocks = [html_block(PROSE, i, hints={"content"}) for i in range(6)] + article_with_comments(150)[1:]
+    scores = [0.3] * 6 + [0.9] * 4
+    assert drop_comment_section(blocks, scores, threshold=0.5) == scores
+
+
+def test_only_pages_declaring_an_article_lose_their_comment_section():
+    days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+    blocks = [html_block(PROSE.replace("Tuesday", day), i, hints={"content"}) for i, day in enumerate(days)] + \
+        [html_block(PROSE.replace("council", f"forum member {i}"), 6 + i, hints={"content", "comment"}) for i in range(6)]
+    as_thread = classify(blocks)
+    as_article = classify(blocks, declares_article=True)
+    assert [p.label for p in as_article[:6]] == [p.label for p in as_thread[:6]]
+    assert all(p.label is Label.BOILERPLATE for p in as_article[6:])
+    assert any(p.label is Label.STORY for p in as_thread[6:])

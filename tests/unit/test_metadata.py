@@ -139,3 +139,21 @@ def test_declared_values_escaped_twice_are_decoded():
 def test_a_json_ld_headline_that_is_not_text_is_passed_over():
     assert meta_of(json_ld({"@type": "Article", "headline": ["a", "list"]}) + "<title>Harbour news</title>",
                    "<h1>Harbour news</h1>").title == "Harbour news"
+
+
+@pytest.mark.parametrize(("head", "expected"), [
+    ('<meta property="og:type" content="article">', True),
+    ('<meta property="og:type" content="Article">', True),
+    ('<meta property="og:type" content="website">', False),
+    (json_ld({"@type": "NewsArticle", "headline": "Ferry"}), True),
+    (json_ld({"@type": ["BlogPosting", "WebPage"]}), True),
+    (json_ld({"@graph": [{"@type": "WebSite"}, {"@type": "TechArticle"}]}), True),
+    (json_ld({"@type": "WebPage"}), False),
+    # a thread's replies are its content, whatever else the page declares
+    ('<meta property="og:type" content="article">' + json_ld({"@type": "DiscussionForumPosting"}), False),
+    (json_ld([{"@type": "Article"}, {"@type": "QAPage"}]), False),
+    (json_ld({"@type": 7}) + json_ld({"@type": None}), False),
+    ("", False),
+])
+def test_pages_that_declare_themselves_articles(head, expected):
+    assert meta_of(head).declares_article is expected
