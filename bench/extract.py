@@ -36,7 +36,7 @@ from consumers.pipeline.classify import classify  # noqa: E402
 from consumers.pipeline.deadline import Deadline  # noqa: E402
 from consumers.pipeline.html_blocks import parse_html  # noqa: E402
 from consumers.pipeline.model import Label, Limits, PageMeta  # noqa: E402
-from consumers.pipeline.text_blocks import split_text  # noqa: E402
+from consumers.pipeline.text_blocks import parse_text  # noqa: E402
 
 LIMITS = Limits()
 _JUSTEXT_LANG = {"de": "German", "en": "English", "es": "Spanish", "fr": "French", "pl": "Polish",
@@ -53,14 +53,14 @@ class Output:
 def ours_html(page: GoldPage) -> Output:
     t0 = time.perf_counter()
     blocks, meta = parse_html(page.html, LIMITS, Deadline.unlimited())
-    paragraphs = classify(blocks, title=meta.title, declares_article=meta.declares_article)
+    paragraphs = classify(blocks, meta)
     text = "\n\n".join(p.text for p in paragraphs if p.label is Label.STORY)
     return Output(text, meta, time.perf_counter() - t0)
 
 
 def ours_text(page: GoldPage, rendered: str) -> Output:
     t0 = time.perf_counter()
-    paragraphs = classify(split_text(rendered, LIMITS.max_blocks))
+    paragraphs = classify(*parse_text(rendered, LIMITS.max_blocks))
     text = "\n\n".join(p.text for p in paragraphs if p.label is Label.STORY)
     return Output(text, None, time.perf_counter() - t0)
 
@@ -245,7 +245,7 @@ def bench_seed() -> None:
         return
     text, labels = seed
     t0 = time.perf_counter()
-    paragraphs = classify(split_text(text, LIMITS.max_blocks))
+    paragraphs = classify(*parse_text(text, LIMITS.max_blocks))
     ms = (time.perf_counter() - t0) * 1000
     want = [r["text"] for r in labels if r["label"] == "story"]
     got = [p.text for p in paragraphs if p.label is Label.STORY]

@@ -16,10 +16,9 @@ from .decode import decode_record
 from .guards import guard_page
 from .html_blocks import PageTooComplex, parse_html
 from .language import LanguageTagger
-from .model import (Article, BodyFormat, Failed, FailureKind, Limits, Outcome, PageMeta, RawPage,
+from .model import (Article, BodyFormat, Failed, FailureKind, Limits, Outcome, RawPage,
                     Rejected, RejectReason)
-from .printed import with_printed_meta
-from .text_blocks import split_text
+from .text_blocks import parse_text
 from .topic import TopicTagger
 
 STAGES = ("decode", "segment", "classify", "language", "topic", "assemble")
@@ -75,11 +74,10 @@ class Pipeline:
         if page.body_format is BodyFormat.HTML:
             blocks, meta = parse_html(page.body, self.limits, deadline)
         else:
-            blocks = split_text(page.body, self.limits.max_blocks)
-            meta = with_printed_meta(PageMeta(), blocks)  # plain text: only what it prints
+            blocks, meta = parse_text(page.body, self.limits.max_blocks)
         timer.lap("segment")
         deadline.check()
-        paragraphs = classify(blocks, title=meta.title, declares_article=meta.declares_article)
+        paragraphs = classify(blocks, meta)
         timer.lap("classify")
         if (rejected := story_or_rejection(page, paragraphs)) is not None:
             return rejected

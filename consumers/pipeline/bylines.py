@@ -53,6 +53,15 @@ _LABEL_WORD = re.compile(r"\b(?i:about|authors?|autor(?:in|en)?|more|posts?|view
 _ONE_WORD = re.compile(r"^\W*(?:" + _LEAD + r")?(?P<name>\w[\w.'’-]{1,39})\W*$")
 
 
+_PERSON_NAME = re.compile(_PERSON)
+
+
+def is_person_name(name: str) -> bool:
+    """Two to four capitalised words, as bylines name people ("Jane Doe", "Ludwig van Beethoven");
+    not a one-word handle, a company or a site ("admin", "tagesschau.de")."""
+    return _PERSON_NAME.fullmatch(name) is not None
+
+
 def authors_in_author_element(text: str, marks_a_name: bool = False) -> tuple[str, ...]:
     """The names in an element the page marks as its author's (class "author", "byline"): a
     byline, or a name alone; one word too when the element marks a name (an hCard "fn",

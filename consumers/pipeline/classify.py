@@ -14,6 +14,8 @@
 5. `drop_repeats`     - a story paragraph repeated verbatim later on the page is kept once.
 6. `drop_comment_section` - on a page that declares itself an article, its comment section
                         (comment-marked blocks after the article's text) is not story.
+7. `drop_captions`    - figure and table captions are not story.
+8. `drop_author_bios` - a paragraph opening with the name of the page's author is the author box.
 
 Both models are boosted trees (trees.py, evaluated with numpy) in the shipped weights; the
 linear form (one logistic weight vector per stage) is still read, for `--model linear` in the
@@ -37,7 +39,8 @@ import orjson
 
 from .features import (context_features, context_matrix, local_features, page_shape, stage1_of_blocks,
                        story_parent, with_neighbours, words_of)
-from .model import Block, BlockKind, Label, Paragraph, direct_constructor
+from .bylines import is_person_name
+from .model import Block, BlockKind, Label, PageMeta, Paragraph, direct_constructor
 from .text_story import revise_text_story
 from .trees import TreeEnsemble
 
@@ -72,23 +75,28 @@ def stage_weights(m: dict) -> StageWeights:
                         float(m.get("concentrated_threshold", 0.5)), **trees)
 
 
-def classify(blocks: list[Block], title: str | None = None, declares_article: bool = False) -> list[Paragraph]:
-    """Paragraphs of the page's blocks, labelled. `title` and `declares_article` are the page's
-    own metadata (PageMeta)."""
+_NO_META = PageMeta()
+
+
+def classify(blocks: list[Block], meta: PageMeta = _NO_META) -> list[Paragraph]:
+    """Paragraphs of the page's blocks, labelled. `meta` is what the page itself declares or
+    prints (its title, authors, whether it calls itself an article)."""
     if not blocks:
         return []
     mode = "html" if any(b.dom_path for b in blocks) else "text"
     weights = load_weights()[mode]
     if weights.stage1_trees is not None and weights.revision_trees is not None:
-        p2 = tree_scores(blocks, title, weights.stage1_trees, weights.revision_trees)
+        p2 = tree_scores(blocks, meta.title, weights.stage1_trees, weights.revision_trees)
     else:
-        x1 = stage1_inputs(blocks, title)
+        x1 = stage1_inputs(blocks, meta.title)
         p2 = revise_in_context(blocks, x1, score_alone(x1, weights), weights)
     p3 = revise_text_story(blocks, p2, weights.threshold) if mode == "text" else p2
     threshold = page_threshold(blocks, p3, weights)
     p3 = drop_repeats(blocks, p3, threshold)
-    if declares_article:
+    if meta.declares_article:
         p3 = drop_comment_section(blocks, p3, threshold)
+    p3 = drop_captions(blocks, p3, threshold)
+    p3 = drop_author_bios(blocks, p3, threshold, meta.authors)
     return paragraphs(blocks, p3, threshold)
 
 
@@ -119,16 +127,25 @@ def drop_repeats(blocks: list[Block], scores: list[float], threshold: float) -> 
     repeating the lead, sticky headers), and readers of the clean text want each once. Short
     texts ("Read more", a repeated subheading) are left to the model."""
     seen: set[str] = set()
-    out = scores
+    repeats = []
     for i, (b, s) in enumerate(zip(blocks, scores)):
         if s < threshold or len(b.text) < REPEAT_MIN_CHARS:
             continue
         if b.text in seen:
-            if out is scores:
-                out = list(scores)
-            out[i] = min(s, threshold - 1e-6)
+            repeats.append(i)
         else:
             seen.add(b.text)
+    return demoted(scores, repeats, threshold)
+
+
+def demoted(scores: list[float], indices: list[int], threshold: float) -> list[float]:
+    """`scores` with the blocks at `indices` just under the page threshold (boilerplate, and
+    reported as a near miss); the same list when there are none."""
+    if not indices:
+        return scores
+    out = list(scores)
+    for i in indices:
+        out[i] = min(out[i], threshold - 1e-6)
     return out
 
 
@@ -143,17 +160,36 @@ def drop_comment_section(blocks: list[Block], scores: list[float], threshold: fl
     thread after a short post (it reads like a forum, whose replies are the story), but readers
     of an article's clean text do not want its comments."""
     held = 0
-    out = scores
+    comments = []
     for i, (b, s) in enumerate(zip(blocks, scores)):
         if s < threshold:
             continue
         if "comment" not in b.hints:
             held += len(b.text)
         elif held >= ARTICLE_BEFORE_COMMENTS_CHARS:
-            if out is scores:
-                out = list(scores)
-            out[i] = threshold - 1e-6
-    return out
+            comments.append(i)
+    return demoted(scores, comments, threshold)
+
+
+def drop_captions(blocks: list[Block], scores: list[float], threshold: float) -> list[float]:
+    """Figure and table captions (<figcaption>, <caption>) become boilerplate: they describe a
+    picture or a table the clean text does not carry, and extraction benchmarks' gold leaves them
+    out (on wcxb-dev article pages, 89% of the caption text the model kept was not in the gold)."""
+    return demoted(scores, [i for i, (b, s) in enumerate(zip(blocks, scores))
+                            if s >= threshold and b.kind is BlockKind.CAPTION], threshold)
+
+
+def drop_author_bios(blocks: list[Block], scores: list[float], threshold: float,
+                     authors: tuple[str, ...]) -> list[float]:
+    """Blocks opening with the full name of one of the page's authors ("Jane Doe is a reporter
+    covering...", "Jane Doe | Staff Writer") become boilerplate: the author box and the byline,
+    not the story. Only names of people (two to four capitalised words): a one-word handle or a
+    company name opens story sentences too."""
+    names = tuple(name for name in authors if is_person_name(name))
+    if not names:
+        return scores
+    return demoted(scores, [i for i, (b, s) in enumerate(zip(blocks, scores))
+                            if s >= threshold and b.text.startswith(names)], threshold)
 
 
 def calibrate(score: float, threshold: float) -> float:

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import re
 
-from .model import Block, BlockKind
+from .model import Block, BlockKind, PageMeta
+from .printed import with_printed_meta
 
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 _BULLET = re.compile(r"^(?:[-*\u2022\u25aa\u25cf\u2013]\s+|\d{1,3}[.)]\s+)")
 _CLOSING = frozenset(".!?:;,\"'\u201d\u2019)]\u2026\u3002\uff01\uff1f")
 MAX_HEADING_WORDS = 16
+
+
+def parse_text(text: str, max_blocks: int) -> tuple[list[Block], PageMeta]:
+    """A plain-text page's blocks and what it prints of its metadata (a byline, a date): the
+    counterpart of html_blocks.parse_html, with no markup to declare anything."""
+    blocks = split_text(text, max_blocks)
+    return blocks, with_printed_meta(PageMeta(), blocks)
 
 
 def split_text(text: str, max_blocks: int) -> list[Block]:

@@ -24,7 +24,7 @@ from consumers.pipeline.classify import classify  # noqa: E402
 from consumers.pipeline.deadline import Deadline  # noqa: E402
 from consumers.pipeline.html_blocks import parse_html  # noqa: E402
 from consumers.pipeline.model import Label, Limits  # noqa: E402
-from consumers.pipeline.text_blocks import split_text  # noqa: E402
+from consumers.pipeline.text_blocks import parse_text  # noqa: E402
 
 EVERY = 10
 # Measured 2026-11-24 on these subsets (segmentation reading wrapped, streamed and collapsed
@@ -51,7 +51,7 @@ def html_outputs(subset):
     outs = []
     for page in subset:
         blocks, meta = parse_html(page.html, Limits(), Deadline.unlimited())
-        outs.append(story_text(classify(blocks, title=meta.title, declares_article=meta.declares_article)))
+        outs.append(story_text(classify(blocks, meta)))
     return outs
 
 
@@ -72,7 +72,7 @@ def test_wcxb_subset_article_f1_floor(subset, html_outputs):
 def test_wcxb_subset_plain_text_f1_floor(subset):
     pairs = []
     for page in subset:
-        out = story_text(classify(split_text(render(page.html), Limits().max_blocks)))
+        out = story_text(classify(*parse_text(render(page.html), Limits().max_blocks)))
         pairs.append(page_precision_recall(out, page.main_text))
     assert text_score(pairs, 0, rounds=1).f1 >= FLOOR_TEXT_F1
 
@@ -81,7 +81,7 @@ def test_trafeval_subset_snippet_floor(shared_data):
     counts = []
     for page in load_trafeval(every=EVERY, offset=5):
         blocks, meta = parse_html(page.html, Limits(), Deadline.unlimited())
-        counts.append(snippet_counts(story_text(classify(blocks, title=meta.title, declares_article=meta.declares_article)), page.with_snippets,
+        counts.append(snippet_counts(story_text(classify(blocks, meta)), page.with_snippets,
                                      page.without_snippets))
     score = snippet_score(counts)
     assert score.harmonic >= FLOOR_SNIPPET_HARMONIC, score
@@ -91,5 +91,5 @@ def test_seed_page_is_exact(seed_dir):
     seed = load_seed()
     assert seed is not None
     text, labels = seed
-    story = [p.text for p in classify(split_text(text, Limits().max_blocks)) if p.label is Label.STORY]
+    story = [p.text for p in classify(*parse_text(text, Limits().max_blocks)) if p.label is Label.STORY]
     assert story == [row["text"] for row in labels if row["label"] == "story"]

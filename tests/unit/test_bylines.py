@@ -2,7 +2,8 @@
 
 import pytest
 
-from consumers.pipeline.bylines import MAX_BYLINE_CHARS, authors_in_author_element, authors_in_byline, names_the_site
+from consumers.pipeline.bylines import (MAX_BYLINE_CHARS, authors_in_author_element, authors_in_byline, is_person_name,
+                                        names_the_site)
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.html_blocks import parse_html
 from consumers.pipeline.model import Block, BlockKind, Limits
@@ -112,3 +113,11 @@ def test_a_byline_replaces_an_author_that_is_the_site():
     assert site.authors == ("Ann Lee",)
     assert person.authors == ("Bo Berg",)
     assert no_byline.authors == ("Daily Planet",)
+
+
+@pytest.mark.parametrize("name, person", [
+    ("Jane Doe", True), ("Dr. Vahid Osman", True), ("Ludwig van Beethoven", True), ("Mary Ann De Luca Smith", False),
+    ("Jane", False), ("admin", False), ("tagesschau.de", False), ("jane doe", False), ("", False),
+])
+def test_person_names_are_two_to_four_capitalised_words(name, person):
+    assert is_person_name(name) is person

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consumers.pipeline.classify import (calibrate, classify, context_inputs, drop_comment_section, drop_repeats,
-                                         load_weights, paragraphs, score_alone, stage1_inputs)
+from consumers.pipeline.classify import (calibrate, classify, context_inputs, demoted, drop_author_bios,
+                                         drop_captions, drop_comment_section, drop_repeats, load_weights,
+                                         paragraphs, score_alone, stage1_inputs)
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.features import CONTEXT_NAMES, LOCAL_NAMES, NEIGHBOUR_NAMES, densest_run
 from consumers.pipeline.html_blocks import parse_html
-from consumers.pipeline.model import Block, BlockKind, Label, Limits, Paragraph
+from consumers.pipeline.model import Block, BlockKind, Label, Limits, PageMeta, Paragraph
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 
@@ -81,7 +82,7 @@ def test_classify_labels_scores_and_kinds():
 def test_fixture_article_story_and_boilerplate():
     html = (FIXTURES / "news_article.html").read_text(encoding="utf-8")
     blocks, meta = parse_html(html, Limits(), Deadline.unlimited())
-    story = [p.text for p in classify(blocks, title=meta.title) if p.label is Label.STORY]
+    story = [p.text for p in classify(blocks, meta) if p.label is Label.STORY]
     assert any(t.startswith("The harbour bridge reopened") for t in story)
     assert any(t.startswith("The ferry service") for t in story)
     for furniture in ("Home", "Leave a Reply", "Share on Facebook Share on Twitter"):
@@ -145,7 +146,49 @@ def test_only_pages_declaring_an_article_lose_their_comment_section():
     blocks = [html_block(PROSE.replace("Tuesday", day), i, hints={"content"}) for i, day in enumerate(days)] + \
         [html_block(PROSE.replace("council", f"forum member {i}"), 6 + i, hints={"content", "comment"}) for i in range(6)]
     as_thread = classify(blocks)
-    as_article = classify(blocks, declares_article=True)
+    as_article = classify(blocks, PageMeta(declares_article=True))
     assert [p.label for p in as_article[:6]] == [p.label for p in as_thread[:6]]
     assert all(p.label is Label.BOILERPLATE for p in as_article[6:])
     assert any(p.label is Label.STORY for p in as_thread[6:])
+
+
+def test_demoted_puts_blocks_just_under_the_threshold_and_leaves_the_input_alone():
+    scores = [0.9, 0.2, 0.7]
+    assert demoted(scores, [], 0.5) is scores
+    out = demoted(scores, [0, 1], 0.5)
+    assert out[0] < 0.5 and out[0] > 0.49 and out[1] == 0.2 and out[2] == 0.7
+    assert scores == [0.9, 0.2, 0.7]
+
+
+def test_captions_are_not_story():
+    blocks = [html_block(PROSE, 0), html_block("The bridge at dawn. Photo: J. Doe", 1, tag="figcaption",
+                                                 kind=BlockKind.CAPTION), html_block(PROSE, 2)]
+    assert [s >= 0.5 for s in drop_captions(blocks, [0.9, 0.9, 0.9], 0.5)] == [True, False, True]
+
+
+AUTHOR_BOX = "Jane Doe is a reporter covering city hall and transport for the paper since 2015."
+
+
+def test_a_block_opening_with_the_authors_name_is_their_bio():
+    blocks = [html_block(PROSE, 0), html_block("Jane Doe said the council had no choice.", 1),
+              html_block(AUTHOR_BOX, 2)]
+    scores = [0.9, 0.9, 0.9]
+    assert [s >= 0.5 for s in drop_author_bios(blocks, scores, 0.5, ("Jane Doe",))] == [True, False, False]
+    assert drop_author_bios(blocks, scores, 0.5, ("John Roe",)) == scores
+
+
+def test_only_names_of_people_mark_author_bios():
+    # a one-word handle or a company name opens story sentences too
+    blocks = [html_block("Jane said the vote was close.", 0), html_block("Acme builds the new bridge.", 1)]
+    assert drop_author_bios(blocks, [0.9, 0.9], 0.5, ("Jane", "acme.com")) == [0.9, 0.9]
+
+
+def test_classify_reads_the_authors_from_the_page_meta():
+    days = ("Monday", "Tuesday", "Wednesday", "Thursday")
+    blocks = [html_block(PROSE.replace("Tuesday", day), i, hints={"content"}) for i, day in enumerate(days)]
+    blocks.append(html_block(AUTHOR_BOX + " She lives in Leeds, where she was born.", 4, hints={"content"}))
+    anonymous = classify(blocks)
+    signed = classify(blocks, PageMeta(authors=("Jane Doe",)))
+    assert anonymous[4].label is Label.STORY
+    assert signed[4].label is Label.BOILERPLATE
+    assert [p.label for p in signed[:4]] == [p.label for p in anonymous[:4]] == [Label.STORY] * 4

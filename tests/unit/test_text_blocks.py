@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from consumers.pipeline.model import BlockKind
-from consumers.pipeline.text_blocks import line_kind, split_text
+from consumers.pipeline.text_blocks import line_kind, parse_text, split_text
 
 
 def test_one_block_per_non_empty_line_with_whitespace_collapsed():
@@ -23,3 +23,10 @@ def test_line_kinds():
     assert line_kind("Iraq becomes a problem for the administration") is BlockKind.HEADING
     assert line_kind("A full sentence that ends with a period.") is BlockKind.PARAGRAPH
     assert line_kind("1234") is BlockKind.PARAGRAPH
+
+
+def test_parse_text_reads_what_the_page_prints_of_its_metadata():
+    blocks, meta = parse_text("Harbour bridge reopens\nBy Jane Doe\nMarch 3, 2024\nThe bridge reopened today.", 100)
+    assert [b.text for b in blocks][-1] == "The bridge reopened today."
+    assert meta.authors == ("Jane Doe",) and meta.published == "2024-03-03"
+    assert meta.title is None  # plain text declares nothing
