@@ -78,6 +78,10 @@ _BOILER_ALTERNATIVES = (
     r"wszelkie prawa|komentarz|udost\u0119pnij|czytaj (?:te\u017c|tak\u017ce|wi\u0119cej)|"
     r"zobacz (?:te\u017c|tak\u017ce)|"
     r"przeczytaj (?:te\u017c|tak\u017ce|r\u00f3wnie\u017c)|najcz\u0119\u015bciej czytane|"
+    # affiliate and commission disclosures
+    r"affiliate links?|(?:earn|receive)s? (?:a )?(?:small )?commission|at no (?:extra|additional) cost to you|"
+    r"as an amazon associate|(?:erh\u00e4lt|erhalten)\b.{0,40}?\bprovision|liens? affili|enlaces? de afiliad|"
+    r"partnerlinks?|"
     # photo credits and caption sources
     r"getty images|picture.alliance|shutterstock|istock\b|unsplash|"
     r"\((?:foto|photo|bild|image|credit|quelle|cr\u00e9dito|fuente|fot)\b"

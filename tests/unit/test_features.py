@@ -56,6 +56,16 @@ def test_multilingual_furniture_phrases():
         assert not has_boiler_phrase(text), text
 
 
+def test_affiliate_disclosures_are_furniture():
+    for text in ("This post contains affiliate links.", "We may earn a commission when you buy through our links.",
+                 "F\u00fcr Links auf dieser Seite erh\u00e4lt die Redaktion ggf. eine Provision vom H\u00e4ndler.",
+                 "As an Amazon Associate I earn from qualifying purchases.", "Cet article contient des liens affili\u00e9s."):
+        assert has_boiler_phrase(text), text
+    # the English word, the German one outside a disclosure
+    for text in ("The provisions of the act take effect in May.", "Die Provision des Maklers sinkt."):
+        assert not has_boiler_phrase(text), text
+
+
 def _column(rows, names, name):
     return [row[names.index(name)] for row in rows]
 
