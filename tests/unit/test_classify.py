@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from consumers.pipeline.classify import (calibrate, classify, context_inputs, demoted, drop_author_bios,
-                                         drop_captions, drop_comment_section, drop_repeats, load_weights,
+                                         drop_captions, drop_comment_section, drop_repeats, is_caption, load_weights,
                                          paragraphs, score_alone, stage1_inputs)
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.features import CONTEXT_NAMES, LOCAL_NAMES, NEIGHBOUR_NAMES, densest_run
@@ -164,6 +166,21 @@ def test_captions_are_not_story():
     blocks = [html_block(PROSE, 0), html_block("The bridge at dawn. Photo: J. Doe", 1, tag="figcaption",
                                                  kind=BlockKind.CAPTION), html_block(PROSE, 2)]
     assert [s >= 0.5 for s in drop_captions(blocks, [0.9, 0.9, 0.9], 0.5)] == [True, False, True]
+
+
+@pytest.mark.parametrize("text, caption", [
+    ("The Hoka Speedgoat 7. Photo: iRunFar/Eszter Horanyi", True),
+    ("Oberbürgermeister Kai Buchmann eröffnete den Nordpark (Foto: Stadt Nordhausen)", True),
+    ("The test class of early 2025. Credit: Chris McNamara", True),
+    ("The ferry at dawn. Image by John Goreham", True),
+    ("Cost per Credit: In-State | $472 Out-of-State | $472", False),  # no sentence end before the label
+    ("Capture Stunning Photos: High-quality image clarity.", False),
+    ("Create depth in your photographs by experimenting with foregrounds and blurred backgrounds.", False),
+    (PROSE + " Photo: Jane Doe", True),
+    (PROSE * 3 + " Photo: Jane Doe", False),  # too long for a caption
+])
+def test_paragraphs_ending_with_a_photo_credit_are_captions(text, caption):
+    assert is_caption(html_block(text, 0)) is caption
 
 
 AUTHOR_BOX = "Jane Doe is a reporter covering city hall and transport for the paper since 2015."
