@@ -17,6 +17,7 @@
 7. `drop_captions`    - figure and table captions (and paragraphs ending with a photo credit)
                         are not story.
 8. `drop_author_bios` - a paragraph opening with the name of the page's author is the author box.
+9. `drop_site_notices` - cookie, consent, licence and browser notices are not story.
 
 Both models are boosted trees (trees.py, evaluated with numpy) in the shipped weights; the
 linear form (one logistic weight vector per stage) is still read, for `--model linear` in the
@@ -99,6 +100,7 @@ def classify(blocks: list[Block], meta: PageMeta = _NO_META) -> list[Paragraph]:
         p3 = drop_comment_section(blocks, p3, threshold)
     p3 = drop_captions(blocks, p3, threshold)
     p3 = drop_author_bios(blocks, p3, threshold, meta.authors)
+    p3 = drop_site_notices(blocks, p3, threshold)
     return paragraphs(blocks, p3, threshold)
 
 
@@ -285,3 +287,22 @@ def revise_in_context(blocks: list[Block], x1: list[list[float]], p1: list[float
         scores = [squash(sum(map(mul, on_c, c), sum(map(mul, on_x, x))))
                   for x, c in zip(x1, context_features(blocks, scores, x1))]
     return scores
+
+
+# Sentences that only the site's own furniture says: cookie and consent banners, form notices,
+# licence and rights lines, browser warnings (forum software prints them above every thread).
+_SITE_NOTICE = re.compile(
+    r"javascript is disabled|(?:enable|activate) javascript|(?:out of date|outdated|unsupported) browser|"
+    r"we use cookies|(?:this|our) (?:site|website) uses cookies|store and/or access information on a device|"
+    r"by checking this box|this field is for validation purposes|all rights reserved|"
+    r"is licensed under (?:the |a )?creative commons", re.I)
+NOTICE_MAX_CHARS = 2000
+
+
+def drop_site_notices(blocks: list[Block], scores: list[float], threshold: float) -> list[float]:
+    """Blocks (up to 2,000 characters: consent texts are long) holding one of the site's notices
+    become boilerplate. The model mostly rejects them from their markup (cookie, footer hints);
+    plain-text pages, and notices inside the article's container, have no markup to tell."""
+    return demoted(scores, [i for i, (b, s) in enumerate(zip(blocks, scores))
+                            if s >= threshold and len(b.text) <= NOTICE_MAX_CHARS and _SITE_NOTICE.search(b.text)],
+                   threshold)

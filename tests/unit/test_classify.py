@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from consumers.pipeline.classify import (calibrate, classify, context_inputs, demoted, drop_author_bios,
-                                         drop_captions, drop_comment_section, drop_repeats, is_caption, load_weights,
+                                         drop_captions, drop_comment_section, drop_repeats, drop_site_notices, is_caption,
+                                         load_weights,
                                          paragraphs, score_alone, stage1_inputs)
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.features import CONTEXT_NAMES, LOCAL_NAMES, NEIGHBOUR_NAMES, densest_run
@@ -209,3 +210,17 @@ def test_classify_reads_the_authors_from_the_page_meta():
     assert anonymous[4].label is Label.STORY
     assert signed[4].label is Label.BOILERPLATE
     assert [p.label for p in signed[:4]] == [p.label for p in anonymous[:4]] == [Label.STORY] * 4
+
+
+def test_site_notices_are_not_story():
+    notices = ["JavaScript is disabled. For a better experience, please enable JavaScript in your browser.",
+               "We use cookies and other technologies that are essential to provide you our services.",
+               "\u00a9 2025 Harbour Gazette. All rights reserved.",
+               "Except as otherwise noted, the content of this page is licensed under the Creative Commons "
+               "Attribution 4.0 License."]
+    blocks = [html_block(PROSE, 0)] + [html_block(text, 1 + i) for i, text in enumerate(notices)]
+    out = drop_site_notices(blocks, [0.9] * len(blocks), 0.5)
+    assert [s >= 0.5 for s in out] == [True] + [False] * len(notices)
+    # a story about cookies is still a story
+    about = html_block("The bakery sold 3,000 cookies on Saturday, a record for the small shop.", 0)
+    assert drop_site_notices([about], [0.9], 0.5) == [0.9]
