@@ -5,7 +5,9 @@
 
 Per set it prints F1/precision/recall (4-token shingles, averaged per page, +- bootstrap spread),
 empty outputs, snippet scores (with-recall, without-absent, harmonic mean), pages/s and median
-ms/page (extraction only: parse to article text, warm, one process), title accuracy (and
+ms/page (extraction only: parse to article text, warm, one process; our text is what the
+pipeline publishes, so a page it rejects as holding no story or too little scores as empty),
+title accuracy (and
 author/date where gold has them), and peak RSS after each system. wcxb is also reported on
 article pages alone and on the half of the pages the classifier was NOT trained on (held out by
 domain, see bench/train_classifier.py); trafilatura-eval also on its held-out half (odd ids).
@@ -32,6 +34,7 @@ from bench.common import (GoldPage, data_root, load_seed, load_trafeval, load_wc
                           page_precision_recall, same_author, same_date, same_title, snippet_counts,
                           snippet_score, text_score)
 from bench.render_text import render  # noqa: E402
+from consumers.pipeline.assemble import published_text  # noqa: E402
 from consumers.pipeline.classify import classify  # noqa: E402
 from consumers.pipeline.deadline import Deadline  # noqa: E402
 from consumers.pipeline.html_blocks import parse_html  # noqa: E402
@@ -53,15 +56,13 @@ class Output:
 def ours_html(page: GoldPage) -> Output:
     t0 = time.perf_counter()
     blocks, meta = parse_html(page.html, LIMITS, Deadline.unlimited())
-    paragraphs = classify(blocks, meta)
-    text = "\n\n".join(p.text for p in paragraphs if p.label is Label.STORY)
+    text = published_text(classify(blocks, meta))
     return Output(text, meta, time.perf_counter() - t0)
 
 
 def ours_text(page: GoldPage, rendered: str) -> Output:
     t0 = time.perf_counter()
-    paragraphs = classify(*parse_text(rendered, LIMITS.max_blocks))
-    text = "\n\n".join(p.text for p in paragraphs if p.label is Label.STORY)
+    text = published_text(classify(*parse_text(rendered, LIMITS.max_blocks)))
     return Output(text, None, time.perf_counter() - t0)
 
 

@@ -13,15 +13,28 @@ MIN_STORY_CHARS = 80
 def story_or_rejection(page: RawPage, paragraphs: list[Paragraph]) -> Rejected | None:
     story = [p for p in paragraphs if p.label is Label.STORY]
     chars = distinct_chars(story)
-    if not story:
-        reason = RejectReason.NO_STORY_FOUND
-    elif chars < MIN_STORY_CHARS:
-        reason = RejectReason.TOO_SHORT
-    else:
+    reason = rejection_reason(story, chars)
+    if reason is None:
         return None
     return Rejected(reason=reason, detail=f"{len(story)} story paragraphs, {chars} distinct chars",
                     url=page.url, record_id=page.record_id, paragraph_count=len(paragraphs),
                     story_paragraph_count=len(story), story_chars=chars)
+
+
+def rejection_reason(story: list[Paragraph], chars: int) -> RejectReason | None:
+    """Why a page with these story paragraphs (`chars` distinct characters) is no article."""
+    if not story:
+        return RejectReason.NO_STORY_FOUND
+    if chars < MIN_STORY_CHARS:
+        return RejectReason.TOO_SHORT
+    return None
+
+
+def published_text(paragraphs: list[Paragraph]) -> str:
+    """The text the pipeline publishes for a page: its story text, or nothing when the page is
+    rejected (what the benchmark and the quality gate score, as `storysift clean` outputs it)."""
+    story = [p for p in paragraphs if p.label is Label.STORY]
+    return story_text(story) if rejection_reason(story, distinct_chars(story)) is None else ""
 
 
 def distinct_chars(story: Iterable[Paragraph]) -> int:

@@ -20,6 +20,7 @@ sys.path.insert(0, str(REPO))
 from bench.common import (load_seed, load_trafeval, load_wcxb, page_precision_recall, snippet_counts,  # noqa: E402
                           snippet_score, text_score)
 from bench.render_text import render  # noqa: E402
+from consumers.pipeline.assemble import published_text  # noqa: E402
 from consumers.pipeline.classify import classify  # noqa: E402
 from consumers.pipeline.deadline import Deadline  # noqa: E402
 from consumers.pipeline.html_blocks import parse_html  # noqa: E402
@@ -37,10 +38,6 @@ MAX_EMPTY = 3
 FLOOR_SNIPPET_HARMONIC = 0.915
 
 
-def story_text(paragraphs) -> str:
-    return "\n\n".join(p.text for p in paragraphs if p.label is Label.STORY)
-
-
 @pytest.fixture(scope="module")
 def subset(shared_data):
     return load_wcxb(every=EVERY)
@@ -51,7 +48,7 @@ def html_outputs(subset):
     outs = []
     for page in subset:
         blocks, meta = parse_html(page.html, Limits(), Deadline.unlimited())
-        outs.append(story_text(classify(blocks, meta)))
+        outs.append(published_text(classify(blocks, meta)))
     return outs
 
 
@@ -72,7 +69,7 @@ def test_wcxb_subset_article_f1_floor(subset, html_outputs):
 def test_wcxb_subset_plain_text_f1_floor(subset):
     pairs = []
     for page in subset:
-        out = story_text(classify(*parse_text(render(page.html), Limits().max_blocks)))
+        out = published_text(classify(*parse_text(render(page.html), Limits().max_blocks)))
         pairs.append(page_precision_recall(out, page.main_text))
     assert text_score(pairs, 0, rounds=1).f1 >= FLOOR_TEXT_F1
 
@@ -81,7 +78,7 @@ def test_trafeval_subset_snippet_floor(shared_data):
     counts = []
     for page in load_trafeval(every=EVERY, offset=5):
         blocks, meta = parse_html(page.html, Limits(), Deadline.unlimited())
-        counts.append(snippet_counts(story_text(classify(blocks, meta)), page.with_snippets,
+        counts.append(snippet_counts(published_text(classify(blocks, meta)), page.with_snippets,
                                      page.without_snippets))
     score = snippet_score(counts)
     assert score.harmonic >= FLOOR_SNIPPET_HARMONIC, score

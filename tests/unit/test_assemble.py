@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consumers.pipeline.assemble import MIN_STORY_CHARS, story_or_rejection
+from consumers.pipeline.assemble import MIN_STORY_CHARS, published_text, story_or_rejection
 from consumers.pipeline.model import BlockKind, BodyFormat, Label, Paragraph, RawPage, RejectReason
 
 PAGE = RawPage(url="https://example.org/a", body="", body_format=BodyFormat.TEXT, record_id="r1")
@@ -57,3 +57,10 @@ def test_a_page_declared_title_wins_over_the_crawlers():
     assert _article(html, BodyFormat.HTML, "crawler title").meta.title == "Ferry returns after repairs"
     assert _article("<html><body>" + "".join(f"<p>{p}</p>" for p in _STORY.split("\n\n") if p) + "</body></html>",
                     BodyFormat.HTML, "crawler title").meta.title == "crawler title"
+
+
+def test_published_text_is_the_story_or_nothing_for_a_rejected_page():
+    story = [paragraph("x" * MIN_STORY_CHARS), paragraph("Home", Label.BOILERPLATE), paragraph("y" * 10)]
+    assert published_text(story) == "x" * MIN_STORY_CHARS + "\n\n" + "y" * 10
+    assert published_text([paragraph("Short story.")]) == ""  # rejected as too short
+    assert published_text([paragraph("Home", Label.BOILERPLATE)]) == ""
