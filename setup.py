@@ -14,4 +14,6 @@ setup(ext_modules=[
     # no contraction of a * b + c into one rounding: the features must be Python's bits
     Extension("consumers.pipeline._textfeatures", ["consumers/pipeline/_textfeatures.c"],
               extra_compile_args=["-O3", "-ffp-contract=off"], optional=True),
+    Extension("consumers.pipeline._segment", ["consumers/pipeline/_segment.c"],
+              extra_compile_args=["-O3"], optional=True),
 ])

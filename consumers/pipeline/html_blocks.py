@@ -97,7 +97,7 @@ def parse_html(html: str, limits: Limits, deadline: Deadline) -> tuple[list[Bloc
     if 'id="S:' in html:  # cheap test first: most pages are not streamed
         reveal_streamed_segments(tree, html)
     strip_skipped(tree)
-    blocks = _BlockBuilder(limits, deadline).build(body)
+    blocks = build_blocks(body, limits, deadline)
     meta = with_printed_meta(meta, blocks)
     if meta.published is None:
         meta = replace(meta, published=date_in_marked_elements(tree))
@@ -465,3 +465,139 @@ def _text_runs(node, wrapping: set[int]) -> list[tuple[str, int, int | None]]:
                 links += len(text.strip())
     runs.append(("".join(parts), links, after))
     return runs
+
+
+# The compiled walk (_segment.c): the same blocks as _BlockBuilder, which stays as the reference
+# and the fallback. C walks lexbor's DOM (frames, text runs in emission order, link characters,
+# normalised text, the attributes the props read); Python keeps the props (hint regexes, cached),
+# tag paths, enclosing serials and the Block values.
+
+try:
+    from . import _segment
+except ImportError:  # installed without a C compiler: the Python walk
+    _segment = None
+
+# _segment.c declares lexbor's struct layouts as selectolax 1.0.2 bundles them (lexbor 3.1.0):
+# with any other selectolax it is not used.
+_SEGMENT_WRITTEN_FOR = "1.0.2"
+
+
+def build_blocks(root, limits: Limits, deadline: Deadline) -> list[Block]:
+    """The blocks of `root` (the body, else the document element), by the compiled walk when
+    COMPILED_SEGMENTER, else by _BlockBuilder: the same blocks either way."""
+    if COMPILED_SEGMENTER:
+        return _build_compiled(root, limits, deadline)
+    return _BlockBuilder(limits, deadline).build(root)
+
+
+def _build_compiled(root, limits: Limits, deadline: Deadline) -> list[Block]:
+    found = _segment.walk(root.mem_id, limits.max_dom_nodes, limits.max_dom_depth)
+    deadline.check()
+    if found.__class__ is str:  # a tree the compiled walk does not model (see _segment.c)
+        return _BlockBuilder(limits, deadline).build(root)
+    if found.__class__ is int:
+        if found == 1:
+            raise PageTooComplex(f"DOM over {limits.max_dom_nodes} block elements")
+        raise PageTooComplex(f"DOM deeper than {limits.max_dom_depth}")
+    # tags/parents/keys per frame (serial; 0 is the root), candidates in emission order:
+    # (frame, text as _emit normalises it, link characters capped at its length).
+    tags, parents, keys, candidates = found
+    count = len(tags)
+    props: list = [None] * count
+    paths: list = [None] * count
+    containers: list = [None] * count
+    props[0], paths[0], containers[0] = _ROOT_PROPS, "body", (0,)
+    blocks: list[Block] = []
+    max_blocks = limits.max_blocks
+    for k, (serial, text, links) in enumerate(candidates):
+        if k & 255 == 255:
+            deadline.check()
+            if len(blocks) >= max_blocks:
+                break
+        frame_props = props[serial]
+        if frame_props is None:
+            frame_props = _chain_props(serial, tags, parents, keys, props, paths, containers)
+        hidden, hints, boiler, main = frame_props
+        if hidden:  # as _BlockBuilder._emit
+            if boiler or not hints.isdisjoint(_FURNITURE_HINTS):
+                continue
+            hints = hints | _HIDDEN_HINT
+        tag = tags[serial]
+        blocks.append(_make_block({
+            "text": text, "kind": _BLOCK_TAGS.get(tag, BlockKind.PARAGRAPH), "index": len(blocks), "tag": tag,
+            "dom_path": paths[serial], "link_chars": links, "heading_level": _HEADING_LEVELS.get(tag, 0),
+            "in_main": main, "boilerplate_hint": boiler, "hints": hints, "containers": containers[serial],
+        }))
+    return blocks[:max_blocks]
+
+
+def _chain_props(serial: int, tags: list, parents: list, keys: list, props: list, paths: list,
+                 containers: list) -> tuple[bool, frozenset[str], bool, bool]:
+    """Props, tag path and enclosing serials of a frame and of its ancestors not yet worked out
+    (iterative: pages nest hundreds of levels deep), as _Frame works them out."""
+    chain = []
+    while props[serial] is None:
+        chain.append(serial)
+        serial = parents[serial]
+    for frame in reversed(chain):
+        parent, tag = parents[frame], tags[frame]
+        props[frame] = _frame_props(tag, keys[frame], props[parent])
+        paths[frame] = f"{paths[parent]}/{tag}"
+        containers[frame] = containers[parent] + (frame,)
+    return props[chain[0]]
+
+
+def _frame_props(tag: str, key, parent: tuple[bool, frozenset[str], bool, bool]
+                 ) -> tuple[bool, frozenset[str], bool, bool]:
+    """`_element_props` from what _segment hands over of the attributes: None when the element
+    has none of class, id, role, itemprop, hidden, aria-hidden, style (the props of an element
+    without attributes); its class list when that is the only one (those of a class alone);
+    else a dict of those (the others do not change the props)."""
+    if key is None:
+        return _plain_props(tag, parent)
+    if key.__class__ is str:
+        return _class_props(tag, key, parent)
+    return _element_props(tag, key, parent)
+
+
+# The self-check at import: the compiled walk must give the Python walk's blocks on this page,
+# which has a bit of everything the walk reads.
+_SELF_CHECK_PAGE = """<!DOCTYPE html><html><head><title>t</title></head><body class="home">
+Body text <a href="/x">with a link</a><br>and a break
+<div id="main-content" role="main"><span>Lead-in <b>bold</b></span>
+  <h1 class="entry-title">Caf&eacute; &amp; th&eacute; &mdash; 東京</h1>
+  <span class="wrap">before <p>para <a href="/a">one</a> and <a href="/b"> two </a></p> between
+    <a href="/c">linked <p>inside</p> tail</a> after</span>
+  <p>soft&shy;hyphen zero&#8203;width <!-- a comment --> text<br>line two</p>
+  <ul class="menu nav"><li><a href="/">Home</a></li><li hidden>Hidden item</li></ul>
+  <div aria-hidden="true" class="tabs"><p>Tab text</p></div>
+  <div style="display: none"><p>Collapsed story</p></div>
+  <table><tr><td>cell <i>one</i></td><td itemprop="articleBody">cell two</td></tr></table>
+  <my-widget data-x="1">custom <p>in custom</p> element</my-widget>
+  <footer class="site-footer">&copy; 2024 <a href="/about">About</a></footer>
+</div>trailing body text</body></html>"""
+
+
+def _compiled_segmenter_works() -> bool:
+    if _segment is None:
+        return False
+    import selectolax
+    if getattr(selectolax, "__version__", None) != _SEGMENT_WRITTEN_FOR:
+        return False
+    limits, deadline = Limits(), Deadline.unlimited()
+    try:
+        tree = LexborHTMLParser(_SELF_CHECK_PAGE)
+        strip_skipped(tree)
+        root = tree.body or tree.root
+        if _segment.walk(root.mem_id, limits.max_dom_nodes, limits.max_dom_depth).__class__ is not tuple:
+            return False
+        compiled = _build_compiled(root, limits, deadline)
+        tree = LexborHTMLParser(_SELF_CHECK_PAGE)
+        strip_skipped(tree)
+        reference = _BlockBuilder(limits, deadline).build(tree.body or tree.root)
+    except Exception:  # noqa: BLE001 - any failure means: do not use it
+        return False
+    return len(compiled) > 10 and compiled == reference
+
+
+COMPILED_SEGMENTER = _compiled_segmenter_works()
