@@ -468,9 +468,9 @@ def _text_runs(node, wrapping: set[int]) -> list[tuple[str, int, int | None]]:
 
 
 # The compiled walk (_segment.c): the same blocks as _BlockBuilder, which stays as the reference
-# and the fallback. C walks lexbor's DOM (frames, text runs in emission order, link characters,
-# normalised text, the attributes the props read); Python keeps the props (hint regexes, cached),
-# tag paths, enclosing serials and the Block values.
+# and the fallback. It reads lexbor's DOM directly (frames, text runs in emission order, link
+# characters, normalised text, props with the hint vocabulary above, paths) and builds the Blocks;
+# values that are not ASCII are read by _hints_of and _HIDDEN_STYLE here.
 
 try:
     from . import _segment
@@ -485,79 +485,43 @@ _SEGMENT_WRITTEN_FOR = "1.0.2"
 def build_blocks(root, limits: Limits, deadline: Deadline) -> list[Block]:
     """The blocks of `root` (the body, else the document element), by the compiled walk when
     COMPILED_SEGMENTER, else by _BlockBuilder: the same blocks either way."""
-    if COMPILED_SEGMENTER:
+    if COMPILED_SEGMENTER and min(limits.max_dom_nodes, limits.max_dom_depth, limits.max_blocks) >= 0:
         return _build_compiled(root, limits, deadline)
-    return _BlockBuilder(limits, deadline).build(root)
+    return _BlockBuilder(limits, deadline).build(root)  # (negative limits: Python's slicing and comparisons)
 
 
 def _build_compiled(root, limits: Limits, deadline: Deadline) -> list[Block]:
-    found = _segment.walk(root.mem_id, limits.max_dom_nodes, limits.max_dom_depth)
-    deadline.check()
+    found = _segment.walk(root.mem_id, limits.max_dom_nodes, limits.max_dom_depth, limits.max_blocks, deadline,
+                          _make_block, _SEGMENT_KINDS, _SEGMENT_LEVELS, _hints_of, _hidden_style)
+    if found.__class__ is list:
+        return found
     if found.__class__ is str:  # a tree the compiled walk does not model (see _segment.c)
         return _BlockBuilder(limits, deadline).build(root)
-    if found.__class__ is int:
-        if found == 1:
-            raise PageTooComplex(f"DOM over {limits.max_dom_nodes} block elements")
-        raise PageTooComplex(f"DOM deeper than {limits.max_dom_depth}")
-    # tags/parents/keys per frame (serial; 0 is the root), candidates in emission order:
-    # (frame, text as _emit normalises it, link characters capped at its length).
-    tags, parents, keys, candidates = found
-    count = len(tags)
-    props: list = [None] * count
-    paths: list = [None] * count
-    containers: list = [None] * count
-    props[0], paths[0], containers[0] = _ROOT_PROPS, "body", (0,)
-    blocks: list[Block] = []
-    max_blocks = limits.max_blocks
-    for k, (serial, text, links) in enumerate(candidates):
-        if k & 255 == 255:
-            deadline.check()
-            if len(blocks) >= max_blocks:
-                break
-        frame_props = props[serial]
-        if frame_props is None:
-            frame_props = _chain_props(serial, tags, parents, keys, props, paths, containers)
-        hidden, hints, boiler, main = frame_props
-        if hidden:  # as _BlockBuilder._emit
-            if boiler or not hints.isdisjoint(_FURNITURE_HINTS):
-                continue
-            hints = hints | _HIDDEN_HINT
-        tag = tags[serial]
-        blocks.append(_make_block({
-            "text": text, "kind": _BLOCK_TAGS.get(tag, BlockKind.PARAGRAPH), "index": len(blocks), "tag": tag,
-            "dom_path": paths[serial], "link_chars": links, "heading_level": _HEADING_LEVELS.get(tag, 0),
-            "in_main": main, "boilerplate_hint": boiler, "hints": hints, "containers": containers[serial],
-        }))
-    return blocks[:max_blocks]
+    if found == 1:
+        raise PageTooComplex(f"DOM over {limits.max_dom_nodes} block elements")
+    raise PageTooComplex(f"DOM deeper than {limits.max_dom_depth}")
 
 
-def _chain_props(serial: int, tags: list, parents: list, keys: list, props: list, paths: list,
-                 containers: list) -> tuple[bool, frozenset[str], bool, bool]:
-    """Props, tag path and enclosing serials of a frame and of its ancestors not yet worked out
-    (iterative: pages nest hundreds of levels deep), as _Frame works them out."""
-    chain = []
-    while props[serial] is None:
-        chain.append(serial)
-        serial = parents[serial]
-    for frame in reversed(chain):
-        parent, tag = parents[frame], tags[frame]
-        props[frame] = _frame_props(tag, keys[frame], props[parent])
-        paths[frame] = f"{paths[parent]}/{tag}"
-        containers[frame] = containers[parent] + (frame,)
-    return props[chain[0]]
+def _hidden_style(value: str) -> bool:
+    return _HIDDEN_STYLE.search(value) is not None
 
 
-def _frame_props(tag: str, key, parent: tuple[bool, frozenset[str], bool, bool]
-                 ) -> tuple[bool, frozenset[str], bool, bool]:
-    """`_element_props` from what _segment hands over of the attributes: None when the element
-    has none of class, id, role, itemprop, hidden, aria-hidden, style (the props of an element
-    without attributes); its class list when that is the only one (those of a class alone);
-    else a dict of those (the others do not change the props)."""
-    if key is None:
-        return _plain_props(tag, parent)
-    if key.__class__ is str:
-        return _class_props(tag, key, parent)
-    return _element_props(tag, key, parent)
+if _segment is not None:  # kind and heading level per _segment.TAGS entry, then the root's ("body")
+    _SEGMENT_KINDS = tuple(_BLOCK_TAGS.get(tag, BlockKind.PARAGRAPH) for tag in (*_segment.TAGS, "body"))
+    _SEGMENT_LEVELS = tuple(_HEADING_LEVELS.get(tag, 0) for tag in (*_segment.TAGS, "body"))
+
+
+def _segment_matches_this_module() -> bool:
+    """_segment.c keeps its own copies of the block tags, the hint vocabulary and the hidden-style
+    pattern (and of the containers, furniture hints and invisible characters, named in its
+    code): changed here and not there, the compiled walk is not used."""
+    return (set(_segment.TAGS) == set(_BLOCK_TAGS) - {"html", "body"}
+            and _segment.HINT_PATTERNS == _HINT_PATTERNS and list(_segment.HINT_PATTERNS) == list(_HINT_PATTERNS)
+            and _segment.HIDDEN_STYLE == _HIDDEN_STYLE.pattern and _HIDDEN_STYLE.flags == re.I | re.U
+            and _HINT_ATTRIBUTES == ("class", "id", "role", "itemprop")
+            and _BOILERPLATE_CONTAINERS == {"nav", "footer", "aside", "form"} and _MAIN_CONTAINERS == {"article", "main"}
+            and _FURNITURE_HINTS == {"nav", "header", "footer", "cookie", "subscribe", "share"}
+            and _INVISIBLE == {0xAD: None, 0x200B: None, 0xFEFF: None})
 
 
 # The self-check at import: the compiled walk must give the Python walk's blocks on this page,
@@ -573,6 +537,7 @@ Body text <a href="/x">with a link</a><br>and a break
   <div aria-hidden="true" class="tabs"><p>Tab text</p></div>
   <div style="display: none"><p>Collapsed story</p></div>
   <table><tr><td>cell <i>one</i></td><td itemprop="articleBody">cell two</td></tr></table>
+  <section class="Größe Werbung-sidebar" style="color: röd"><p>non-ASCII attribute values</p></section>
   <my-widget data-x="1">custom <p>in custom</p> element</my-widget>
   <footer class="site-footer">&copy; 2024 <a href="/about">About</a></footer>
 </div>trailing body text</body></html>"""
@@ -582,22 +547,21 @@ def _compiled_segmenter_works() -> bool:
     if _segment is None:
         return False
     import selectolax
-    if getattr(selectolax, "__version__", None) != _SEGMENT_WRITTEN_FOR:
+    if getattr(selectolax, "__version__", None) != _SEGMENT_WRITTEN_FOR or not _segment_matches_this_module():
         return False
     limits, deadline = Limits(), Deadline.unlimited()
     try:
         tree = LexborHTMLParser(_SELF_CHECK_PAGE)
         strip_skipped(tree)
         root = tree.body or tree.root
-        if _segment.walk(root.mem_id, limits.max_dom_nodes, limits.max_dom_depth).__class__ is not tuple:
-            return False
-        compiled = _build_compiled(root, limits, deadline)
+        compiled = _segment.walk(root.mem_id, limits.max_dom_nodes, limits.max_dom_depth, limits.max_blocks, deadline,
+                                 _make_block, _SEGMENT_KINDS, _SEGMENT_LEVELS, _hints_of, _hidden_style)
         tree = LexborHTMLParser(_SELF_CHECK_PAGE)
         strip_skipped(tree)
         reference = _BlockBuilder(limits, deadline).build(tree.body or tree.root)
     except Exception:  # noqa: BLE001 - any failure means: do not use it
         return False
-    return len(compiled) > 10 and compiled == reference
+    return compiled.__class__ is list and len(compiled) > 10 and compiled == reference
 
 
 COMPILED_SEGMENTER = _compiled_segmenter_works()
