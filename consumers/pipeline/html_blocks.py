@@ -7,6 +7,11 @@ so mixed content ("text <p>para</p> more text") keeps its order. Each block carr
 features the classifier reads: tag and kind, DOM tag path, characters inside links, the
 class/id/role hint groups of its enclosing elements (nav, footer, comment, share...) and the
 serial numbers of its enclosing block elements (for the main-region pass).
+
+The walk runs in C (`_segment.c`, `build_blocks`) when that extension is built and usable
+(`COMPILED_SEGMENTER`); `_BlockBuilder` is the Python walk: the fallback, and the reference the
+C walk is checked against (at import, and in tests/unit/test_segment.py). Both give the same
+blocks.
 """
 
 from __future__ import annotations
@@ -263,7 +268,8 @@ class _BlockBuilder:
     cut into runs where a block descendant starts, each run in its document place: the first
     before the descendants' blocks, each later one after the subtree of the block it follows
     (text beside <h2>s inside a <span>, as rich-text editors write it, stays in order).
-    Frames (hints, enclosing serials) chain through parents."""
+    Frames (hints, enclosing serials) chain through parents. The reference for _segment.c, and
+    the walk when that is not built or not usable: change both together."""
 
     def __init__(self, limits: Limits, deadline: Deadline) -> None:
         self.limits = limits
