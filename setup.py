@@ -1,9 +1,12 @@
-"""The compiled parts of storysift: the tree walk (consumers/pipeline/_treewalk.c) and the text
-features (consumers/pipeline/_textfeatures.c).
+"""The compiled parts of storysift: the tree walk (consumers/pipeline/_treewalk.c), the text
+features (consumers/pipeline/_textfeatures.c) and the HTML segmenter (consumers/pipeline/_segment.c).
 
-Everything else is in pyproject.toml. Both extensions are optional: without a C compiler the
-install still succeeds, trees.py walks the trees with numpy and features.py computes the text
-features in Python (the same scores, slower).
+Everything else is in pyproject.toml. All three extensions are optional: without a C compiler the
+install still succeeds, trees.py walks the trees with numpy, features.py computes the text
+features in Python and html_blocks.py segments pages in Python (the same scores and blocks,
+slower). The segmenter reads selectolax's lexbor DOM directly: html_blocks.py uses it only with
+the selectolax version it was written for (1.0.2, pinned in pyproject.toml) and after a
+self-check at import.
 """
 
 from setuptools import Extension, setup
@@ -14,4 +17,6 @@ setup(ext_modules=[
     # no contraction of a * b + c into one rounding: the features must be Python's bits
     Extension("consumers.pipeline._textfeatures", ["consumers/pipeline/_textfeatures.c"],
               extra_compile_args=["-O3", "-ffp-contract=off"], optional=True),
+    Extension("consumers.pipeline._segment", ["consumers/pipeline/_segment.c"],
+              extra_compile_args=["-O3"], optional=True),
 ])

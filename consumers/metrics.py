@@ -22,6 +22,7 @@ from prometheus_client.registry import Collector
 
 from .pipeline import STAGES, StageTimer
 from .pipeline.features import COMPILED_TEXT_FEATURES
+from .pipeline.html_blocks import COMPILED_SEGMENTER
 from .pipeline.model import Article, Failed, FailureKind, Label, Outcome, Rejected, RejectReason
 from .pipeline.trees import COMPILED_WALK
 
@@ -269,10 +270,11 @@ class _PartitionCollector(Collector):
 def build_info() -> dict[str, str]:
     return {"version": _version("storysift"), "faust": _version("faust-streaming"),
             "python": ".".join(map(str, sys.version_info[:3])),
-            # "numpy" / "python": the C tree walk / text features were not built (the same
-            # scores, slower per page)
+            # "numpy" / "python": the C tree walk / text features / segmenter were not built or
+            # (the segmenter) not used (the same scores and blocks, slower per page)
             "tree_walk": "compiled" if COMPILED_WALK else "numpy",
-            "text_features": "compiled" if COMPILED_TEXT_FEATURES else "python"}
+            "text_features": "compiled" if COMPILED_TEXT_FEATURES else "python",
+            "segmenter": "compiled" if COMPILED_SEGMENTER else "python"}
 
 
 def _version(distribution: str) -> str:

@@ -7,6 +7,11 @@ so mixed content ("text <p>para</p> more text") keeps its order. Each block carr
 features the classifier reads: tag and kind, DOM tag path, characters inside links, the
 class/id/role hint groups of its enclosing elements (nav, footer, comment, share...) and the
 serial numbers of its enclosing block elements (for the main-region pass).
+
+The walk runs in C (`_segment.c`, `build_blocks`) when that extension is built and usable
+(`COMPILED_SEGMENTER`); `_BlockBuilder` is the Python walk: the fallback, and the reference the
+C walk is checked against (at import, and in tests/unit/test_segment.py). Both give the same
+blocks.
 """
 
 from __future__ import annotations
@@ -97,7 +102,7 @@ def parse_html(html: str, limits: Limits, deadline: Deadline) -> tuple[list[Bloc
     if 'id="S:' in html:  # cheap test first: most pages are not streamed
         reveal_streamed_segments(tree, html)
     strip_skipped(tree)
-    blocks = _BlockBuilder(limits, deadline).build(body)
+    blocks = build_blocks(body, limits, deadline)
     meta = with_printed_meta(meta, blocks)
     if meta.published is None:
         meta = replace(meta, published=date_in_marked_elements(tree))
@@ -263,7 +268,8 @@ class _BlockBuilder:
     cut into runs where a block descendant starts, each run in its document place: the first
     before the descendants' blocks, each later one after the subtree of the block it follows
     (text beside <h2>s inside a <span>, as rich-text editors write it, stays in order).
-    Frames (hints, enclosing serials) chain through parents."""
+    Frames (hints, enclosing serials) chain through parents. The reference for _segment.c, and
+    the walk when that is not built or not usable: change both together."""
 
     def __init__(self, limits: Limits, deadline: Deadline) -> None:
         self.limits = limits
@@ -465,3 +471,103 @@ def _text_runs(node, wrapping: set[int]) -> list[tuple[str, int, int | None]]:
                 links += len(text.strip())
     runs.append(("".join(parts), links, after))
     return runs
+
+
+# The compiled walk (_segment.c): the same blocks as _BlockBuilder, which stays as the reference
+# and the fallback. It reads lexbor's DOM directly (frames, text runs in emission order, link
+# characters, normalised text, props with the hint vocabulary above, paths) and builds the Blocks;
+# values that are not ASCII are read by _hints_of and _HIDDEN_STYLE here.
+
+try:
+    from . import _segment
+except ImportError:  # installed without a C compiler: the Python walk
+    _segment = None
+
+# _segment.c declares lexbor's struct layouts as selectolax 1.0.2 bundles them (lexbor 3.1.0):
+# with any other selectolax it is not used.
+_SEGMENT_WRITTEN_FOR = "1.0.2"
+
+
+def build_blocks(root, limits: Limits, deadline: Deadline) -> list[Block]:
+    """The blocks of `root` (the body, else the document element), by the compiled walk when
+    COMPILED_SEGMENTER, else by _BlockBuilder: the same blocks either way."""
+    if COMPILED_SEGMENTER and min(limits.max_dom_nodes, limits.max_dom_depth, limits.max_blocks) >= 0:
+        return _build_compiled(root, limits, deadline)
+    return _BlockBuilder(limits, deadline).build(root)  # (negative limits: Python's slicing and comparisons)
+
+
+def _build_compiled(root, limits: Limits, deadline: Deadline) -> list[Block]:
+    found = _segment.walk(root.mem_id, limits.max_dom_nodes, limits.max_dom_depth, limits.max_blocks, deadline,
+                          _make_block, _SEGMENT_KINDS, _SEGMENT_LEVELS, _hints_of, _hidden_style)
+    if found.__class__ is list:
+        return found
+    if found.__class__ is str:  # a tree the compiled walk does not model (see _segment.c)
+        return _BlockBuilder(limits, deadline).build(root)
+    if found == 1:
+        raise PageTooComplex(f"DOM over {limits.max_dom_nodes} block elements")
+    raise PageTooComplex(f"DOM deeper than {limits.max_dom_depth}")
+
+
+def _hidden_style(value: str) -> bool:
+    return _HIDDEN_STYLE.search(value) is not None
+
+
+if _segment is not None:  # kind and heading level per _segment.TAGS entry, then the root's ("body")
+    _SEGMENT_KINDS = tuple(_BLOCK_TAGS.get(tag, BlockKind.PARAGRAPH) for tag in (*_segment.TAGS, "body"))
+    _SEGMENT_LEVELS = tuple(_HEADING_LEVELS.get(tag, 0) for tag in (*_segment.TAGS, "body"))
+
+
+def _segment_matches_this_module() -> bool:
+    """_segment.c keeps its own copies of the block tags, the hint vocabulary and the hidden-style
+    pattern (and of the containers, furniture hints and invisible characters, named in its
+    code): changed here and not there, the compiled walk is not used."""
+    return (set(_segment.TAGS) == set(_BLOCK_TAGS) - {"html", "body"}
+            and _segment.HINT_PATTERNS == _HINT_PATTERNS and list(_segment.HINT_PATTERNS) == list(_HINT_PATTERNS)
+            and _segment.HIDDEN_STYLE == _HIDDEN_STYLE.pattern and _HIDDEN_STYLE.flags == re.I | re.U
+            and _HINT_ATTRIBUTES == ("class", "id", "role", "itemprop")
+            and _BOILERPLATE_CONTAINERS == {"nav", "footer", "aside", "form"} and _MAIN_CONTAINERS == {"article", "main"}
+            and _FURNITURE_HINTS == {"nav", "header", "footer", "cookie", "subscribe", "share"}
+            and _INVISIBLE == {0xAD: None, 0x200B: None, 0xFEFF: None})
+
+
+# The self-check at import: the compiled walk must give the Python walk's blocks on this page,
+# which has a bit of everything the walk reads.
+_SELF_CHECK_PAGE = """<!DOCTYPE html><html><head><title>t</title></head><body class="home">
+Body text <a href="/x">with a link</a><br>and a break
+<div id="main-content" role="main"><span>Lead-in <b>bold</b></span>
+  <h1 class="entry-title">Caf&eacute; &amp; th&eacute; &mdash; 東京</h1>
+  <span class="wrap">before <p>para <a href="/a">one</a> and <a href="/b"> two </a></p> between
+    <a href="/c">linked <p>inside</p> tail</a> after</span>
+  <p>soft&shy;hyphen zero&#8203;width <!-- a comment --> text<br>line two</p>
+  <ul class="menu nav"><li><a href="/">Home</a></li><li hidden>Hidden item</li></ul>
+  <div aria-hidden="true" class="tabs"><p>Tab text</p></div>
+  <div style="display: none"><p>Collapsed story</p></div>
+  <table><tr><td>cell <i>one</i></td><td itemprop="articleBody">cell two</td></tr></table>
+  <section class="Größe Werbung-sidebar" style="color: röd"><p>non-ASCII attribute values</p></section>
+  <my-widget data-x="1">custom <p>in custom</p> element</my-widget>
+  <footer class="site-footer">&copy; 2024 <a href="/about">About</a></footer>
+</div>trailing body text</body></html>"""
+
+
+def _compiled_segmenter_works() -> bool:
+    if _segment is None:
+        return False
+    import selectolax
+    if getattr(selectolax, "__version__", None) != _SEGMENT_WRITTEN_FOR or not _segment_matches_this_module():
+        return False
+    limits, deadline = Limits(), Deadline.unlimited()
+    try:
+        tree = LexborHTMLParser(_SELF_CHECK_PAGE)
+        strip_skipped(tree)
+        root = tree.body or tree.root
+        compiled = _segment.walk(root.mem_id, limits.max_dom_nodes, limits.max_dom_depth, limits.max_blocks, deadline,
+                                 _make_block, _SEGMENT_KINDS, _SEGMENT_LEVELS, _hints_of, _hidden_style)
+        tree = LexborHTMLParser(_SELF_CHECK_PAGE)
+        strip_skipped(tree)
+        reference = _BlockBuilder(limits, deadline).build(tree.body or tree.root)
+    except Exception:  # noqa: BLE001 - any failure means: do not use it
+        return False
+    return compiled.__class__ is list and len(compiled) > 10 and compiled == reference
+
+
+COMPILED_SEGMENTER = _compiled_segmenter_works()

@@ -150,6 +150,7 @@ def test_dockerfile_builds_the_package_on_python_311_slim_and_runs_the_worker():
                if line.strip() and not line.startswith("#")}
     assert not {"consumers", "pyproject.toml", "setup.py", "README.md"} & ignored
     copied = {source for op, arg in instructions if op == "COPY" for source in arg.split()[:-1]}
-    assert "setup.py" in copied, "setup.py builds the C tree walk and text features"
+    assert "setup.py" in copied, "setup.py builds the C tree walk, text features and segmenter"
     assert "COMPILED_WALK" in DOCKERFILE.read_text(), "the image checks that the tree walk was compiled"
     assert "COMPILED_TEXT_FEATURES" in DOCKERFILE.read_text(), "the image checks that the text features were compiled"
+    assert "COMPILED_SEGMENTER" in DOCKERFILE.read_text(), "the image checks that the segmenter was compiled"
