@@ -8,7 +8,7 @@ import pytest
 
 from consumers.pipeline.classify import (calibrate, classify, context_inputs, demoted, drop_author_bios,
                                          drop_captions, drop_comment_section, drop_repeats, drop_site_notices, is_caption,
-                                         load_weights,
+                                         keep_plain_prose, load_weights,
                                          paragraphs, score_alone, stage1_inputs)
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.features import CONTEXT_NAMES, LOCAL_NAMES, NEIGHBOUR_NAMES, densest_run
@@ -224,3 +224,32 @@ def test_site_notices_are_not_story():
     # a story about cookies is still a story
     about = html_block("The bakery sold 3,000 cookies on Saturday, a record for the small shop.", 0)
     assert drop_site_notices([about], [0.9], 0.5) == [0.9]
+
+
+HARBOUR_BRIEF = ["Harbour bridge reopens", "By Jane Doe",
+                 "The harbour bridge reopened on Monday after two years of repairs, the city said, and traffic "
+                 "was flowing freely by noon.", "Share this"]
+
+
+def test_a_page_that_is_mostly_prose_is_a_short_article_when_nothing_else_is_story():
+    blocks = [text_block(text, i) for i, text in enumerate(HARBOUR_BRIEF)]
+    out = keep_plain_prose(blocks, [0.1, 0.2, 0.3, 0.05], 0.5)
+    assert [s >= 0.5 for s in out] == [False, False, True, False]
+
+
+def test_plain_prose_is_not_kept_on_a_page_of_menus_or_beside_a_story():
+    menu = [text_block(word, i) for i, word in enumerate(("Home", "News", "Sport", "Weather", "Contact us"))]
+    sentence = text_block("Our newsletter brings the week's best stories to your inbox every Friday.", 5)
+    menu_page = menu * 20 + [sentence]
+    assert keep_plain_prose(menu_page, [0.1] * len(menu_page), 0.5) == [0.1] * len(menu_page)
+    blocks = [text_block(text, i) for i, text in enumerate(HARBOUR_BRIEF)]
+    scores = [0.6, 0.2, 0.3, 0.05]  # the model found a story: its decision stands
+    assert keep_plain_prose(blocks, scores, 0.5) is scores
+
+
+def test_a_short_clean_item_is_an_article_in_both_formats():
+    text_blocks_ = [text_block(text, i) for i, text in enumerate(HARBOUR_BRIEF)]
+    html_blocks_ = [html_block(text, i) for i, text in enumerate(HARBOUR_BRIEF)]
+    for blocks in (text_blocks_, html_blocks_):
+        story = [p.text for p in classify(blocks) if p.label is Label.STORY]
+        assert HARBOUR_BRIEF[2] in story and "Share this" not in story
