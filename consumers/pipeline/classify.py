@@ -36,7 +36,7 @@ import numpy as np
 import orjson
 
 from .features import (context_features, context_matrix, local_features, page_shape, stage1_of_blocks,
-                       story_parent, with_neighbours, words_of)
+                       story_parent, text_records, with_neighbours, words_of)
 from .model import Block, BlockKind, Label, Paragraph, direct_constructor
 from .text_story import revise_text_story
 from .trees import TreeEnsemble
@@ -183,10 +183,11 @@ def tree_scores(blocks: list[Block], title: str | None, stage1: TreeEnsemble,
     """`revise_in_context(score_alone(stage1_inputs))` for tree models, the same values with the
     feature rows turned into one matrix once: the revision's input is the stage-1 matrix with the
     context columns appended (converting Python rows to arrays cost as much as a tree walk)."""
-    x1 = stage1_of_blocks(blocks, title_words(title))
+    records = text_records(blocks)
+    x1 = stage1_of_blocks(blocks, title_words(title), records)
     p1 = stage1.probabilities(x1)
     # the context columns read only the local columns, which lead the stage-1 rows
-    return revision.probabilities(np.hstack((x1, context_matrix(blocks, p1, x1))))
+    return revision.probabilities(np.hstack((x1, context_matrix(blocks, p1, x1, [r[5] for r in records]))))
 
 
 def logistic(weights: tuple[float, ...], x: list[float]) -> float:

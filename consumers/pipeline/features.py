@@ -31,13 +31,13 @@ import orjson
 from .model import Block, BlockKind
 
 try:
-    from ._textfeatures import text_features as _compiled_text_features
-except ImportError:  # installed without a C compiler: _text_features_python below
-    _compiled_text_features = None
+    from ._textfeatures import text_record as _compiled_text_record
+except ImportError:  # installed without a C compiler: _text_record_python below
+    _compiled_text_record = None
 
-COMPILED_TEXT_FEATURES = _compiled_text_features is not None
+COMPILED_TEXT_FEATURES = _compiled_text_record is not None
 
-# _textfeatures.c keeps its own copies of the classes in _CJK, _SENTENCE_END, _CAPITALS, _CJK_FUNCTION,
+# _textfeatures.c keeps its own copies of the classes in _WORD, _CJK, _SENTENCE_END, _CAPITALS, _CJK_FUNCTION,
 # _END_PUNCT and the separators: tests/unit/test_textfeatures.py compares both on every BMP code point.
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
@@ -138,7 +138,11 @@ _BOILER_OPENING = re.compile(_BOILER_OPENINGS)
 
 def has_boiler_phrase(text: str) -> bool:
     """Generic page-furniture phrase present (comment form, share prompt, legal line...)."""
-    lowered = text.lower()
+    return _boiler_in_lowered(text.lower())
+
+
+def _boiler_in_lowered(lowered: str) -> bool:
+    """`has_boiler_phrase` of the text whose lower() is `lowered`."""
     return _BOILER_PHRASES.search(lowered) is not None or _BOILER_OPENING.match(lowered) is not None
 
 
@@ -212,14 +216,20 @@ _TITLE_START = LOCAL_NAMES.index("title_overlap")
 _AFTER_TITLE = LOCAL_NAMES.index("is_title") + 1
 
 
-def local_matrix(blocks: list[Block], title_words: frozenset[str]) -> np.ndarray:
+def text_records(blocks: list[Block]) -> list[tuple]:
+    """`text_record` of every block's text."""
+    return [text_record(b.text) for b in blocks]
+
+
+def local_matrix(blocks: list[Block], title_words: frozenset[str], records: list[tuple] | None = None) -> np.ndarray:
     """`local_features` of every block as the rows of a float64 matrix (the same values), filled
     by groups of columns: the cached per-text and per-shape tuples are copied in by numpy, and
     link density and its product are the same IEEE division and multiplication done column-wise.
-    Building a Python list per block cost as much as computing its features."""
+    Building a Python list per block cost as much as computing its features. `records` are the
+    blocks' `text_records` when the caller has them."""
     n = len(blocks)
     texts = [b.text for b in blocks]
-    per_text = list(map(text_features, texts))
+    per_text = text_records(blocks) if records is None else records
     out = np.empty((n, len(LOCAL_NAMES)))
     out[:, 0] = 1.0
     out[:, 1:_LINK_SLOT] = rows_matrix(list(map(_first, per_text)))
@@ -233,7 +243,7 @@ def local_matrix(blocks: list[Block], title_words: frozenset[str]) -> np.ndarray
     out[:, _STRUCTURE_START:_TITLE_START] = structure[:, :_TITLE_START - _STRUCTURE_START]
     out[:, _AFTER_TITLE:-2] = structure[:, _TITLE_START - _STRUCTURE_START:]
     if title_words:
-        out[:, _TITLE_START:_AFTER_TITLE] = rows_matrix([title_overlap(t, title_words) for t in texts])
+        out[:, _TITLE_START:_AFTER_TITLE] = rows_matrix([_title_overlap_of(r[4], title_words) for r in per_text])
     else:
         out[:, _TITLE_START:_AFTER_TITLE] = 0.0
     out[:, -2] = link_density * np.fromiter(map(_third, per_text), np.float64, n)
@@ -256,7 +266,11 @@ def _structure_row(has_dom: bool, boilerplate_hint: bool, in_main: bool, depth: 
 def title_overlap(text: str, title_words: frozenset[str]) -> tuple[float, float]:
     """Share of the text's words in the title, and whether the text is the title (cached:
     menus and repeated lines of a page meet the same title)."""
-    tokens = words_of(text)
+    return _title_overlap_of(words_of(text), title_words)
+
+
+def _title_overlap_of(tokens: list[str], title_words: frozenset[str]) -> tuple[float, float]:
+    """`title_overlap` of the text whose words_of() are `tokens`."""
     overlap = (sum(map(title_words.__contains__, tokens)) / len(tokens)) if tokens else 0.0
     is_title = float(overlap > 0.8 and len(tokens) <= len(title_words) + 3
                      and len(tokens) >= 0.6 * len(title_words))
@@ -272,26 +286,38 @@ def structure_features(has_dom: bool, boilerplate_hint: bool, in_main: bool, dep
             (*_KIND_VECTORS[kind], heading_level / 6.0, *hint_vector(hints)))
 
 
-@lru_cache(maxsize=4096)
 def text_features(text: str) -> tuple[tuple[float, ...], tuple[float, ...], float, float]:
     """The features of a block's text alone: (the four before link_density, the thirteen after
-    it, the short-text flag link_x_short multiplies, stop_x_long). Cached: menus, footers and
-    duplicated navigation repeat texts within a page and across a site's pages. Computed in C
-    when `_textfeatures` is built (COMPILED_TEXT_FEATURES), else by `_text_features_python`:
-    the same tuples, float for float."""
-    if _compiled_text_features is None:
-        return _text_features_python(text)
-    return _compiled_text_features(text, words_of(text), stopwords(), has_boiler_phrase, _date_like)
+    it, the short-text flag link_x_short multiplies, stop_x_long); the head of `text_record`."""
+    return text_record(text)[:4]
+
+
+@lru_cache(maxsize=4096)
+def text_record(text: str) -> tuple[tuple[float, ...], tuple[float, ...], float, float, list[str], frozenset[str]]:
+    """What the classifier reads of a block's text alone: its `text_features`, then its
+    `words_of` (callers must not mutate the list) and its `content_words`. Cached: menus, footers
+    and duplicated navigation repeat texts within a page and across a site's pages. Computed in C
+    when `_textfeatures` is built (COMPILED_TEXT_FEATURES: one call tokenises and counts), else
+    by `_text_record_python`: the same values, float for float."""
+    if _compiled_text_record is None:
+        return _text_record_python(text)
+    return _compiled_text_record(text, text.lower(), stopwords(), _boiler_in_lowered, _date_like)
+
+
+def _text_record_python(text: str) -> tuple[tuple[float, ...], tuple[float, ...], float, float, list[str],
+                                            frozenset[str]]:
+    """`text_record` in Python: the fallback without a C compiler and the reference the C
+    version (_textfeatures.c) is tested against."""
+    return (*_text_features_python(text), words_of(text), content_words(text))
 
 
 _date_like = _DATE_LIKE.search
 
 
 def _text_features_python(text: str) -> tuple[tuple[float, ...], tuple[float, ...], float, float]:
-    """`text_features` in Python: the fallback without a C compiler and the reference the C
-    version (_textfeatures.c) is tested against. Conditional expressions stand for min() and
-    float(bool) (the same values, without a builtin call each: this runs for every new block
-    text)."""
+    """`text_features` in Python (the head of `_text_record_python`). Conditional expressions
+    stand for min() and float(bool) (the same values, without a builtin call each: this runs
+    for every new block text)."""
     chars = len(text)
     tokens = words_of(text)
     n_tokens = len(tokens)
@@ -368,10 +394,12 @@ def context_features(blocks: list[Block], p1: list[float], locals_: list[list[fl
     return context_matrix(blocks, p1, rows_matrix(locals_)).tolist()
 
 
-def context_matrix(blocks: list[Block], p1: list[float], local: np.ndarray) -> np.ndarray:
+def context_matrix(blocks: list[Block], p1: list[float], local: np.ndarray,
+                   content: list[frozenset[str]] | None = None) -> np.ndarray:
     """The CONTEXT_NAMES columns for every block, built column by column (`local`'s leading
-    columns are the LOCAL_NAMES features). Column-wise numpy does only copies, comparisons and
-    the same elementwise IEEE arithmetic a per-row Python loop did: the values are identical."""
+    columns are the LOCAL_NAMES features; `content` the blocks' content_words when the caller
+    has them). Column-wise numpy does only copies, comparisons and the same elementwise IEEE
+    arithmetic a per-row Python loop did: the values are identical."""
     n = len(blocks)
     lengths = [len(b.text) for b in blocks]
     text_lo, text_hi = densest_run(p1, lengths)
@@ -406,7 +434,7 @@ def context_matrix(blocks: list[Block], p1: list[float], local: np.ndarray) -> n
     out[:, 7] = (index >= text_lo) & (index <= text_hi)
     out[:, 8] = inside_dom
     out[:, 9] = dom_share * inside_dom
-    out[:, 10] = story_coherence(blocks, p1, lengths)
+    out[:, 10] = story_coherence(blocks, p1, lengths, content)
     out[:, 11], out[:, 12] = index > last_story, index < first_story
     out[:, 13] = (first_story < index) & (index < last_story)
     out[:, 14] = index / max(1, n - 1)
@@ -502,10 +530,12 @@ def densest_container(blocks: list[Block], p: list[float], lengths: list[int]) -
     return best, held / story_total if story_total else 0.0
 
 
-def story_coherence(blocks: list[Block], p: list[float], lengths: list[int]) -> list[float]:
+def story_coherence(blocks: list[Block], p: list[float], lengths: list[int],
+                    content: list[frozenset[str]] | None = None) -> list[float]:
     """Share of a block's content words that also occur in the likely story text (other blocks,
-    weighted by first-pass score); teasers of other stories share little vocabulary."""
-    words = [content_words(b.text) for b in blocks]
+    weighted by first-pass score); teasers of other stories share little vocabulary. `content`:
+    the blocks' content_words when the caller has them."""
+    words = [content_words(b.text) for b in blocks] if content is None else content
     weight: dict[str, float] = {}
     get = weight.get
     for own, pi in zip(words, p):
@@ -740,10 +770,11 @@ def rows_matrix(rows: list[list[float]] | list[tuple[float, ...]]) -> np.ndarray
     return np.fromiter(chain.from_iterable(rows), np.float64, len(rows) * width).reshape(len(rows), width)
 
 
-def stage1_of_blocks(blocks: list[Block], title_words: frozenset[str]) -> np.ndarray:
+def stage1_of_blocks(blocks: list[Block], title_words: frozenset[str], records: list[tuple] | None = None
+                     ) -> np.ndarray:
     """`with_neighbours(locals_, page_shape(blocks, locals_))` as a float64 matrix, the same values
-    built without Python rows."""
-    local = local_matrix(blocks, title_words)
+    built without Python rows (`records`: the blocks' `text_records`, when the caller has them)."""
+    local = local_matrix(blocks, title_words, records)
     return stage1_matrix(local, shape_matrix(blocks, local))
 
 
