@@ -149,3 +149,24 @@ def test_only_pages_declaring_an_article_lose_their_comment_section():
     assert [p.label for p in as_article[:6]] == [p.label for p in as_thread[:6]]
     assert all(p.label is Label.BOILERPLATE for p in as_article[6:])
     assert any(p.label is Label.STORY for p in as_thread[6:])
+
+
+def test_calibrated_equals_calibrate_bit_for_bit_near_every_rounding_half():
+    import math
+    import random
+
+    from consumers.pipeline.classify import calibrated
+
+    rng = random.Random(1)
+    for threshold in (0.45, 0.5, 0.6, 0.3, 0.99, 0.01):
+        near = []
+        for k in range(0, 10000, 7):
+            value = (k + 0.5) / 1e4  # scores whose calibrated value is (about) a rounding half
+            score = value * 2 * threshold if value < 0.5 else threshold + (value - 0.5) * 2 * (1 - threshold)
+            near += [score, math.nextafter(score, 2), math.nextafter(score, -1), value]
+        scores = near + [rng.random() for _ in range(5000)] + [
+            0.0, 1.0, threshold, math.nextafter(threshold, 0), math.nextafter(threshold, 1), float("nan"), -0.0,
+            1e-300, 0.03125, 1.5, -0.5]
+        assert [x.hex() for x in calibrated(scores, threshold)] == [calibrate(s, threshold).hex() for s in scores]
+        assert all(type(x) is float for x in calibrated(scores, threshold))
+    assert calibrated([0.7, 0.2], 0.5) == [calibrate(0.7, 0.5), calibrate(0.2, 0.5)]
