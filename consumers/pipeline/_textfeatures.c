@@ -2,8 +2,10 @@
  * content words (content_words), and its features (text_features): the character counts in one
  * pass, then the same arithmetic as the Python reference (_text_features_python) in the same
  * order, so every float has the same bits (int / int there is the division of two exactly
- * representable doubles; math.log1p is libm's log1p). Python lowers the text (str.lower) and owns
- * the two regex tests for short texts, which it passes in as callables.
+ * representable doubles; math.log1p is libm's log1p). The features come back as one bytes object
+ * of 19 doubles, a row of the page's matrix (features._TEXT_ROW). Python lowers the text
+ * (str.lower) and owns the two regex tests for short texts, which it passes in as callables.
+ * count_members counts a page's tokens in its title words.
  *
  * Character classes mirror features.py: _CJK, the two classes of _SENTENCE_END, the separators,
  * _CAPITALS, _END_PUNCT and _CJK_FUNCTION. `\s`, str.split() and str.rstrip() all test
@@ -16,6 +18,9 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <string.h>
+
+#define FEATURES 19  /* text_features: 4 before link_density, 13 after it, link_x_short's flag, stop_x_long */
 
 /* _CJK_FUNCTION by code point, ascending (binary search). */
 static const Py_UCS4 CJK_FUNCTION[] = {
@@ -227,21 +232,6 @@ static int holds(PyObject *test, PyObject *text) {
     return truth;
 }
 
-static PyObject *floats(const double *values, Py_ssize_t n) {
-    PyObject *tuple = PyTuple_New(n);
-    if (tuple == NULL)
-        return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *value = PyFloat_FromDouble(values[i]);
-        if (value == NULL) {
-            Py_DECREF(tuple);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(tuple, i, value);
-    }
-    return tuple;
-}
-
 static PyObject *text_record(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 5) {
         PyErr_SetString(PyExc_TypeError, "text_record(text, lowered, stopwords, boiler_phrase, date_like)");
@@ -256,7 +246,7 @@ static PyObject *text_record(PyObject *self, PyObject *const *args, Py_ssize_t n
     if (PyUnicode_READY(text) < 0 || PyUnicode_READY(lowered) < 0)
         return NULL;
     PyObject *tokens = tokenise(lowered), *content = PyFrozenSet_New(NULL), *result = NULL;
-    PyObject *head_tuple = NULL, *tail_tuple = NULL;
+    PyObject *packed = NULL;
     if (tokens == NULL || content == NULL)
         goto done;
     Py_ssize_t chars = PyUnicode_GET_LENGTH(text), n_tokens = PyList_GET_SIZE(tokens);
@@ -303,23 +293,66 @@ static PyObject *text_record(PyObject *self, PyObject *const *args, Py_ssize_t n
         short_text ? 1.0 : 0.0,
         n_words > 40 ? 1.0 : 0.0,
     };
-    head_tuple = floats(head, 4);
-    tail_tuple = floats(tail, 13);
-    if (head_tuple != NULL && tail_tuple != NULL)
-        result = Py_BuildValue("(OOddOO)", head_tuple, tail_tuple, short_text || n_words < 10 ? 1.0 : 0.0,
-                               n_words >= 15 ? stop_density : 0.0, tokens, content);
+    /* the 19 doubles in one bytes object (a row of the page's matrix, joined and read by numpy) */
+    double row[FEATURES];
+    memcpy(row, head, sizeof head);
+    memcpy(row + 4, tail, sizeof tail);
+    row[17] = short_text || n_words < 10 ? 1.0 : 0.0;
+    row[18] = n_words >= 15 ? stop_density : 0.0;
+    packed = PyBytes_FromStringAndSize((const char *)row, sizeof row);
+    if (packed != NULL)
+        result = PyTuple_Pack(3, packed, tokens, content);
 done:
-    Py_XDECREF(head_tuple);
-    Py_XDECREF(tail_tuple);
+    Py_XDECREF(packed);
     Py_XDECREF(tokens);
     Py_XDECREF(content);
     return result;
+}
+
+/* count_members(lists, words): for each list of strings, how many of its items are in the set
+ * `words` (sum(map(words.__contains__, items))), as a list of ints. */
+static PyObject *count_members(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyList_Check(args[0]) || !PyAnySet_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "count_members(lists: list, words: set or frozenset)");
+        return NULL;
+    }
+    PyObject *lists = args[0], *words = args[1];
+    Py_ssize_t n = PyList_GET_SIZE(lists);
+    PyObject *counts = PyList_New(n);
+    if (counts == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *items = PyList_GET_ITEM(lists, i);
+        if (!PyList_Check(items)) {
+            PyErr_SetString(PyExc_TypeError, "count_members: lists must hold lists");
+            Py_DECREF(counts);
+            return NULL;
+        }
+        Py_ssize_t found = 0;
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(items); k++) {
+            int in = PySet_Contains(words, PyList_GET_ITEM(items, k));
+            if (in < 0) {
+                Py_DECREF(counts);
+                return NULL;
+            }
+            found += in;
+        }
+        PyObject *count = PyLong_FromSsize_t(found);
+        if (count == NULL) {
+            Py_DECREF(counts);
+            return NULL;
+        }
+        PyList_SET_ITEM(counts, i, count);
+    }
+    return counts;
 }
 
 static PyMethodDef methods[] = {
     {"text_record", (PyCFunction)(void (*)(void))text_record, METH_FASTCALL,
      "text_record(text, lowered, stopwords, boiler_phrase, date_like): features._text_record_python(text) "
      "given text.lower(), the stopword set, the boilerplate test of lowered text and _DATE_LIKE.search."},
+    {"count_members", (PyCFunction)(void (*)(void))count_members, METH_FASTCALL,
+     "count_members(lists, words): [sum(map(words.__contains__, items)) for items in lists]."},
     {NULL, NULL, 0, NULL},
 };
 

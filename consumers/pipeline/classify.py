@@ -208,7 +208,7 @@ def tree_scores(blocks: list[Block], title: str | None, stage1: TreeEnsemble,
     x1 = stage1_of_blocks(blocks, title_words(title), records)
     p1 = stage1.probabilities(x1)
     # the context columns read only the local columns, which lead the stage-1 rows
-    return revision.probabilities(np.hstack((x1, context_matrix(blocks, p1, x1, [r[5] for r in records]))))
+    return revision.probabilities(np.hstack((x1, context_matrix(blocks, p1, x1, [r[2] for r in records]))))
 
 
 def logistic(weights: tuple[float, ...], x: list[float]) -> float:

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import math
 import operator
 import re
+import struct
 from functools import lru_cache
 from itertools import chain, count
 from pathlib import Path
@@ -31,9 +32,9 @@ import orjson
 from .model import Block, BlockKind
 
 try:
-    from ._textfeatures import text_record as _compiled_text_record
-except ImportError:  # installed without a C compiler: _text_record_python below
-    _compiled_text_record = None
+    from ._textfeatures import count_members as _compiled_count_members, text_record as _compiled_text_record
+except ImportError:  # installed without a C compiler: _text_record_python and _count_members_python below
+    _compiled_text_record = _compiled_count_members = None
 
 COMPILED_TEXT_FEATURES = _compiled_text_record is not None
 
@@ -230,10 +231,11 @@ def local_matrix(blocks: list[Block], title_words: frozenset[str], records: list
     n = len(blocks)
     texts = [b.text for b in blocks]
     per_text = text_records(blocks) if records is None else records
+    text = np.frombuffer(b"".join(map(_first, per_text)), np.float64).reshape(n, _TEXT_ROW.size // 8)
     out = np.empty((n, len(LOCAL_NAMES)))
     out[:, 0] = 1.0
-    out[:, 1:_LINK_SLOT] = rows_matrix(list(map(_first, per_text)))
-    out[:, _TAIL_START:_STRUCTURE_START] = rows_matrix(list(map(_second, per_text)))
+    out[:, 1:_LINK_SLOT] = text[:, :4]
+    out[:, _TAIL_START:_STRUCTURE_START] = text[:, 4:17]
     chars = np.fromiter(map(len, texts), np.float64, n)
     links = np.fromiter([b.link_chars for b in blocks], np.float64, n)
     link_density = np.divide(links, chars, out=np.zeros(n), where=chars > 0)
@@ -243,15 +245,30 @@ def local_matrix(blocks: list[Block], title_words: frozenset[str], records: list
     out[:, _STRUCTURE_START:_TITLE_START] = structure[:, :_TITLE_START - _STRUCTURE_START]
     out[:, _AFTER_TITLE:-2] = structure[:, _TITLE_START - _STRUCTURE_START:]
     if title_words:
-        out[:, _TITLE_START:_AFTER_TITLE] = rows_matrix([_title_overlap_of(r[4], title_words) for r in per_text])
+        # _title_overlap_of for every block: the counts exact, int / int the same division
+        tokens = list(map(_second, per_text))
+        sizes = np.fromiter(map(len, tokens), np.float64, n)
+        overlap = np.divide(np.array(count_members(tokens, title_words), dtype=np.float64), sizes,
+                            out=np.zeros(n), where=sizes > 0)
+        out[:, _TITLE_START] = overlap
+        words = len(title_words)
+        out[:, _TITLE_START + 1] = (overlap > 0.8) & (sizes <= words + 3) & (sizes >= 0.6 * words)
     else:
         out[:, _TITLE_START:_AFTER_TITLE] = 0.0
-    out[:, -2] = link_density * np.fromiter(map(_third, per_text), np.float64, n)
-    out[:, -1] = np.fromiter(map(_fourth, per_text), np.float64, n)
+    out[:, -2] = link_density * text[:, 17]
+    out[:, -1] = text[:, 18]
     return out
 
 
-_third, _fourth = operator.itemgetter(2), operator.itemgetter(3)
+def count_members(lists: list[list[str]], words: frozenset[str]) -> list[int]:
+    """How many items of each list are in `words` (in C when `_textfeatures` is built)."""
+    if _compiled_count_members is None:
+        return _count_members_python(lists, words)
+    return _compiled_count_members(lists, words)
+
+
+def _count_members_python(lists: list[list[str]], words: frozenset[str]) -> list[int]:
+    return [sum(map(words.__contains__, items)) for items in lists]
 
 
 @lru_cache(maxsize=4096)
@@ -288,27 +305,33 @@ def structure_features(has_dom: bool, boilerplate_hint: bool, in_main: bool, dep
 
 def text_features(text: str) -> tuple[tuple[float, ...], tuple[float, ...], float, float]:
     """The features of a block's text alone: (the four before link_density, the thirteen after
-    it, the short-text flag link_x_short multiplies, stop_x_long); the head of `text_record`."""
-    return text_record(text)[:4]
+    it, the short-text flag link_x_short multiplies, stop_x_long), read from `text_record`."""
+    values = _TEXT_ROW.unpack(text_record(text)[0])
+    return values[:4], values[4:17], values[17], values[18]
+
+
+# text_features as one row of 19 native doubles (numpy's float64): local_matrix joins a page's rows
+# into its matrix (building 19 Python floats per text and reading them back cost more)
+_TEXT_ROW = struct.Struct("19d")
 
 
 @lru_cache(maxsize=4096)
-def text_record(text: str) -> tuple[tuple[float, ...], tuple[float, ...], float, float, list[str], frozenset[str]]:
-    """What the classifier reads of a block's text alone: its `text_features`, then its
-    `words_of` (callers must not mutate the list) and its `content_words`. Cached: menus, footers
-    and duplicated navigation repeat texts within a page and across a site's pages. Computed in C
-    when `_textfeatures` is built (COMPILED_TEXT_FEATURES: one call tokenises and counts), else
-    by `_text_record_python`: the same values, float for float."""
+def text_record(text: str) -> tuple[bytes, list[str], frozenset[str]]:
+    """What the classifier reads of a block's text alone: its `text_features` packed as one
+    `_TEXT_ROW`, its `words_of` (callers must not mutate the list) and its `content_words`.
+    Cached: menus, footers and duplicated navigation repeat texts within a page and across a
+    site's pages. Computed in C when `_textfeatures` is built (COMPILED_TEXT_FEATURES: one call
+    tokenises and counts), else by `_text_record_python`: the same values, float for float."""
     if _compiled_text_record is None:
         return _text_record_python(text)
     return _compiled_text_record(text, text.lower(), stopwords(), _boiler_in_lowered, _date_like)
 
 
-def _text_record_python(text: str) -> tuple[tuple[float, ...], tuple[float, ...], float, float, list[str],
-                                            frozenset[str]]:
+def _text_record_python(text: str) -> tuple[bytes, list[str], frozenset[str]]:
     """`text_record` in Python: the fallback without a C compiler and the reference the C
     version (_textfeatures.c) is tested against."""
-    return (*_text_features_python(text), words_of(text), content_words(text))
+    head, tail, link_short, stop_x_long = _text_features_python(text)
+    return _TEXT_ROW.pack(*head, *tail, link_short, stop_x_long), words_of(text), content_words(text)
 
 
 _date_like = _DATE_LIKE.search

@@ -23,10 +23,10 @@ def compiled(text: str):
 
 def bits(result) -> tuple:
     """The structure, the types and the exact bits of a text_record result."""
-    head, tail, link_short, stop_x_long, tokens, content = result
-    values = (*head, *tail, link_short, stop_x_long)
-    return (len(result), len(head), len(tail), tuple(type(v) for v in values), tuple(v.hex() for v in values),
-            type(tokens), tokens, type(content), content)
+    row, tokens, content = result
+    values = features._TEXT_ROW.unpack(row)
+    return (len(result), type(row), len(row), tuple(v.hex() for v in values), type(tokens), tokens, type(content),
+            content)
 
 
 def assert_same(text: str) -> None:
@@ -96,7 +96,7 @@ def test_every_code_point_is_a_word_character_the_way_re_says():
     for code in [*range(0x10000), *range(0x10000, 0x110000, 31)]:
         char = chr(code)
         lowered = f"a{char}b {char}{char} _{char}"
-        tokens = features._compiled_text_record("x", lowered, stop, boiler, date)[4]
+        tokens = features._compiled_text_record("x", lowered, stop, boiler, date)[1]
         assert tokens == features._WORD.findall(lowered), hex(code)
 
 
@@ -141,7 +141,7 @@ def test_the_cached_function_gives_the_reference_features():
     for text in HAND_WRITTEN[:20]:
         assert bits(features.text_record(text)) == bits(features._text_record_python(text))
         assert features.text_features(text) == features._text_features_python(text)
-        assert features.text_record(text)[4:] == (features.words_of(text), features.content_words(text))
+        assert features.text_record(text)[1:] == (features.words_of(text), features.content_words(text))
 
 
 @needs_compiled
@@ -164,6 +164,18 @@ def test_an_error_in_a_callable_reaches_the_caller():
     with pytest.raises(RuntimeError):
         features._compiled_text_record("short", "short", features.stopwords(), broken, features._date_like)
     assert features._compiled_text_record("x" * 500, "x" * 500, features.stopwords(), broken, broken)
+
+
+@needs_compiled
+def test_count_members_counts_like_python():
+    words = frozenset({"the", "rain", "valley", "\u5929"})
+    lists = [[], ["the"], ["the", "the", "x"], ["rain", "in", "the", "valley", "\u5929", "Rain"], ["a"] * 50]
+    assert features._compiled_count_members(lists, words) == features._count_members_python(lists, words)
+    assert features._compiled_count_members([], words) == []
+    with pytest.raises(TypeError):
+        features._compiled_count_members([("the",)], words)
+    with pytest.raises(TypeError):
+        features._compiled_count_members([["the"]], ["the"])
 
 
 def test_without_the_extension_the_python_reference_runs(monkeypatch):
