@@ -36,7 +36,7 @@ import numpy as np
 import orjson
 
 from .features import (context_features, context_matrix, local_features, page_shape, stage1_of_blocks,
-                       story_parent, with_neighbours, words_of)
+                       story_parent, text_records, with_neighbours, words_of)
 from .model import Block, Label, PageMeta, Paragraph, direct_constructor
 from .page_rules import apply_page_rules
 from .text_story import revise_text_story
@@ -97,7 +97,7 @@ def paragraphs(blocks: list[Block], scores: list[float], threshold: float) -> li
     """A Paragraph per block, labelled by the page threshold, with its calibrated score."""
     make, story, boilerplate = _make_paragraph, Label.STORY, Label.BOILERPLATE
     return [make({"text": b.text, "kind": b.kind, "label": story if s >= threshold else boilerplate,
-                  "score": calibrate(s, threshold)}) for b, s in zip(blocks, scores)]
+                  "score": c}) for b, s, c in zip(blocks, scores, calibrated(scores, threshold))]
 
 
 _make_paragraph = direct_constructor(Paragraph, ("text", "kind", "label", "score"))
@@ -123,6 +123,27 @@ def calibrate(score: float, threshold: float) -> float:
     return round((value if value < 1.0 else 1.0) if value > 0.0 else 0.0, 4)
 
 
+def calibrated(scores: list[float], threshold: float) -> list[float]:
+    """`calibrate` of every score (the same floats), with numpy: the same IEEE arithmetic
+    elementwise, and round(value, 4) as rint(value * 1e4) / 1e4, which is Python's correctly
+    rounded result wherever value * 1e4 is not within 1e-6 of a half (its rounding error is under
+    2e-12 for values up to 1, so the rounded product lies on the same side of the half as the exact
+    one, and k / 1e4 is the double nearest k / 10^4, as round's decimal string read back). The
+    values near a half go through round() itself."""
+    if not 0.0 < threshold < 1.0 or len(scores) < 8:  # the divisions below need it; short pages: plain
+        return [calibrate(s, threshold) for s in scores]
+    s = np.array(scores, dtype=np.float64)
+    above = 0.5 + 0.5 * (s - threshold) / (1 - threshold)
+    below = 0.5 * s / threshold
+    value = np.where(s >= threshold, above, np.where(below < 0.4999, below, 0.4999))
+    value = np.where(value > 0.0, np.where(value < 1.0, value, 1.0), 0.0)  # NaN to 0.0, as calibrate
+    scaled = value * 1e4
+    out = (np.rint(scaled) / 1e4).tolist()
+    for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
+        out[i] = round(value[i].item(), 4)
+    return out
+
+
 def title_words(title: str | None) -> frozenset[str]:
     return frozenset(words_of(title)) if title else frozenset()
 
@@ -138,10 +159,11 @@ def tree_scores(blocks: list[Block], title: str | None, stage1: TreeEnsemble,
     """`revise_in_context(score_alone(stage1_inputs))` for tree models, the same values with the
     feature rows turned into one matrix once: the revision's input is the stage-1 matrix with the
     context columns appended (converting Python rows to arrays cost as much as a tree walk)."""
-    x1 = stage1_of_blocks(blocks, title_words(title))
+    records = text_records(blocks)
+    x1 = stage1_of_blocks(blocks, title_words(title), records)
     p1 = stage1.probabilities(x1)
     # the context columns read only the local columns, which lead the stage-1 rows
-    return revision.probabilities(np.hstack((x1, context_matrix(blocks, p1, x1))))
+    return revision.probabilities(np.hstack((x1, context_matrix(blocks, p1, x1, [r[2] for r in records]))))
 
 
 def logistic(weights: tuple[float, ...], x: list[float]) -> float:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import random
 from pathlib import Path
 
 from block_factory import AUTHOR_BOX, HARBOUR_BRIEF, PROSE, html_block, text_block
 
-from consumers.pipeline.classify import (calibrate, classify, context_inputs, load_weights, paragraphs, score_alone,
-                                         stage1_inputs)
+from consumers.pipeline.classify import (calibrate, calibrated, classify, context_inputs, load_weights, paragraphs,
+                                         score_alone, stage1_inputs)
 from consumers.pipeline.deadline import Deadline
 from consumers.pipeline.features import CONTEXT_NAMES, LOCAL_NAMES, NEIGHBOUR_NAMES, densest_run
 from consumers.pipeline.html_blocks import parse_html
@@ -115,3 +117,19 @@ def test_a_short_clean_item_is_an_article_in_both_formats():
     for blocks in (text_blocks_, html_blocks_):
         story = [p.text for p in classify(blocks) if p.label is Label.STORY]
         assert HARBOUR_BRIEF[2] in story and "Share this" not in story
+
+
+def test_calibrated_equals_calibrate_bit_for_bit_near_every_rounding_half():
+    rng = random.Random(1)
+    for threshold in (0.45, 0.5, 0.6, 0.3, 0.99, 0.01):
+        near = []
+        for k in range(0, 10000, 7):
+            value = (k + 0.5) / 1e4  # scores whose calibrated value is (about) a rounding half
+            score = value * 2 * threshold if value < 0.5 else threshold + (value - 0.5) * 2 * (1 - threshold)
+            near += [score, math.nextafter(score, 2), math.nextafter(score, -1), value]
+        scores = near + [rng.random() for _ in range(5000)] + [
+            0.0, 1.0, threshold, math.nextafter(threshold, 0), math.nextafter(threshold, 1), float("nan"), -0.0,
+            1e-300, 0.03125, 1.5, -0.5]
+        assert [x.hex() for x in calibrated(scores, threshold)] == [calibrate(s, threshold).hex() for s in scores]
+        assert all(type(x) is float for x in calibrated(scores, threshold))
+    assert calibrated([0.7, 0.2], 0.5) == [calibrate(0.7, 0.5), calibrate(0.2, 0.5)]

@@ -176,3 +176,62 @@ def test_text_features_saturate_and_flag_as_defined():
     assert values["cjk_share"] > 0.3 and values["sentences_log"] > 0.0 and values["ends_punct"] == 1.0
     head, _, short_flag, stop_x_long = text_features("")
     assert head == (0.0, math.log1p(1.0) / 5.0, 0.0, 0.0) and short_flag == 1.0 and stop_x_long == 0.0
+
+
+def _random_page(rng, n: int) -> tuple[list[Block], list[float]]:
+    """Blocks under a random element tree (shared parents, some without any element), random
+    hints and scores with ties (repeated values, exact 0.5)."""
+    paths = [()]
+    serial = 0
+    for _ in range(12):
+        serial += 1
+        paths.append(rng.choice(paths) + (serial,))
+    hint_sets = [frozenset(), frozenset({"content"}), frozenset({"comment"}), frozenset({"nav", "footer"}),
+                 frozenset({"content", "comment", "share"})]
+    words = ["a", "Short line", "A longer paragraph of story text. " * 4, "x" * 1200, "Menu"]
+    blocks = [Block(text=rng.choice(words), kind=rng.choice(list(BlockKind)), index=i, dom_path="body/div",
+                    hints=rng.choice(hint_sets), containers=rng.choice(paths)) for i in range(n)]
+    p = [rng.choice([0.0, 0.2, 0.5, 0.71, 0.9, 1.0, rng.random()]) for _ in range(n)]
+    return blocks, p
+
+
+def _distance_reference(strong: list[int], n: int) -> tuple[list[float], list[float]]:
+    """Blocks since the previous / until the next strong block, log-scaled (the plain loops)."""
+    since, until = [1.0] * n, [1.0] * n
+    for i in range(n):
+        before = [s for s in strong if s < i]
+        after = [s for s in strong if s > i]
+        if before:
+            since[i] = min(1.0, math.log1p(i - before[-1]) / 4.0)
+        if after:
+            until[i] = min(1.0, math.log1p(after[0] - i) / 4.0)
+    return since, until
+
+
+def test_the_numpy_context_helpers_equal_the_python_definitions():
+    import random
+
+    import numpy as np
+
+    from consumers.pipeline import features
+
+    rng = random.Random(7)
+    for n in [1, 2, 3, 5, 20, 60] * 20:
+        blocks, p = _random_page(rng, n)
+        lengths = [len(b.text) for b in blocks]
+        layout = features._Layout([b.containers for b in blocks])
+        pa, length = np.array(p), np.array(lengths)
+        capped = np.minimum(length, 1000)
+        assert layout.densest_container(pa, capped, capped * (2 * pa - 1)) == features.densest_container(blocks, p, lengths)
+        assert layout.story_parent(pa, length) == features.story_parent(blocks, p, lengths)
+        assert layout.container_means(pa, length).tolist() == features._container_means(blocks, p, lengths)
+        for element in {c for b in blocks for c in b.containers}:
+            assert layout.holding(element).tolist() == [element in b.containers for b in blocks]
+            assert layout.ends_with(element).tolist() == [b.containers[-1:] == (element,) for b in blocks]
+        strong = [i for i in range(n) if p[i] > 0.7 and lengths[i] > 80]
+        since, until = features._distance_columns(np.array(strong, dtype=np.intp), n)
+        assert (since.tolist(), until.tolist()) == _distance_reference(strong, n)
+        hint_sets = list(dict.fromkeys(b.hints for b in blocks))
+        story = [sum(li for b, pi, li in zip(blocks, p, lengths) if pi >= 0.5 and b.hints == h) for h in hint_sets]
+        assert features._story_hints_of(hint_sets, np.array(story, dtype=np.float64)) == \
+            features._story_hints(blocks, p, lengths)

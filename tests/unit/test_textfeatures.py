@@ -1,5 +1,6 @@
-"""The compiled text features (consumers/pipeline/_textfeatures.c) against the Python reference
-they replace: the same tuples, float for float (compared as float.hex and types)."""
+"""The compiled text record (consumers/pipeline/_textfeatures.c) against the Python reference it
+replaces: the same features, float for float (compared as float.hex and types), the same tokens
+and the same content words."""
 
 from __future__ import annotations
 
@@ -15,20 +16,21 @@ needs_compiled = pytest.mark.skipif(not features.COMPILED_TEXT_FEATURES,
 
 
 def compiled(text: str):
-    """The C function with what `features.text_features` hands it (no cache in between)."""
-    return features._compiled_text_features(text, features.words_of(text), features.stopwords(),
-                                            features.has_boiler_phrase, features._date_like)
+    """The C function with what `features.text_record` hands it (no cache in between)."""
+    return features._compiled_text_record(text, text.lower(), features.stopwords(), features._boiler_in_lowered,
+                                          features._date_like)
 
 
 def bits(result) -> tuple:
-    """The structure, the types and the exact bits of a text_features result."""
-    head, tail, link_short, stop_x_long = result
-    values = (*head, *tail, link_short, stop_x_long)
-    return len(result), len(head), len(tail), tuple(type(v) for v in values), tuple(v.hex() for v in values)
+    """The structure, the types and the exact bits of a text_record result."""
+    row, tokens, content = result
+    values = features._TEXT_ROW.unpack(row)
+    return (len(result), type(row), len(row), tuple(v.hex() for v in values), type(tokens), tokens, type(content),
+            content)
 
 
 def assert_same(text: str) -> None:
-    assert bits(compiled(text)) == bits(features._text_features_python(text)), repr(text[:80])
+    assert bits(compiled(text)) == bits(features._text_record_python(text)), repr(text[:80])
 
 
 LONG_PROSE = ("The committee met on Tuesday, and after a long debate, it agreed to the plan. "
@@ -87,6 +89,18 @@ def test_every_bmp_code_point_falls_in_the_same_classes_both_ways():
 
 
 @needs_compiled
+def test_every_code_point_is_a_word_character_the_way_re_says():
+    """The tokens depend on the lowered text alone: each code point (lowered or not) inside,
+    around and as a word, against `\\w+` of Python's re."""
+    stop, boiler, date = features.stopwords(), features._boiler_in_lowered, features._date_like
+    for code in [*range(0x10000), *range(0x10000, 0x110000, 31)]:
+        char = chr(code)
+        lowered = f"a{char}b {char}{char} _{char}"
+        tokens = features._compiled_text_record("x", lowered, stop, boiler, date)[1]
+        assert tokens == features._WORD.findall(lowered), hex(code)
+
+
+@needs_compiled
 def test_the_tables_hold_every_member_of_the_python_sets():
     # spelled out for the reader; the code point sweep above covers them too
     for char in sorted(_CAPITALS | _END_PUNCT | _CJK_FUNCTION):
@@ -125,20 +139,22 @@ def test_random_texts_give_the_same_features_both_ways(seed):
 @needs_compiled
 def test_the_cached_function_gives_the_reference_features():
     for text in HAND_WRITTEN[:20]:
-        assert bits(features.text_features(text)) == bits(features._text_features_python(text))
+        assert bits(features.text_record(text)) == bits(features._text_record_python(text))
+        assert features.text_features(text) == features._text_features_python(text)
+        assert features.text_record(text)[1:] == (features.words_of(text), features.content_words(text))
 
 
 @needs_compiled
 def test_arguments_of_other_types_are_refused():
-    stop, boiler, date = features.stopwords(), features.has_boiler_phrase, features._date_like
+    stop, boiler, date = features.stopwords(), features._boiler_in_lowered, features._date_like
     with pytest.raises(TypeError):
-        features._compiled_text_features("a b", ("a", "b"), stop, boiler, date)
+        features._compiled_text_record("a b", b"a b", stop, boiler, date)
     with pytest.raises(TypeError):
-        features._compiled_text_features("a b", ["a", 2], stop, boiler, date)
+        features._compiled_text_record("a b", "a b", ["a", "b"], boiler, date)
     with pytest.raises(TypeError):
-        features._compiled_text_features(b"a b", ["a", "b"], stop, boiler, date)
+        features._compiled_text_record(b"a b", "a b", stop, boiler, date)
     with pytest.raises(TypeError):
-        features._compiled_text_features("a b", ["a", "b"], stop, boiler)
+        features._compiled_text_record("a b", "a b", stop, boiler)
 
 
 @needs_compiled
@@ -146,11 +162,23 @@ def test_an_error_in_a_callable_reaches_the_caller():
     def broken(text):
         raise RuntimeError("boom")
     with pytest.raises(RuntimeError):
-        features._compiled_text_features("short", ["short"], features.stopwords(), broken, features._date_like)
-    assert features._compiled_text_features("x" * 500, ["x" * 500], features.stopwords(), broken, broken)
+        features._compiled_text_record("short", "short", features.stopwords(), broken, features._date_like)
+    assert features._compiled_text_record("x" * 500, "x" * 500, features.stopwords(), broken, broken)
+
+
+@needs_compiled
+def test_count_members_counts_like_python():
+    words = frozenset({"the", "rain", "valley", "\u5929"})
+    lists = [[], ["the"], ["the", "the", "x"], ["rain", "in", "the", "valley", "\u5929", "Rain"], ["a"] * 50]
+    assert features._compiled_count_members(lists, words) == features._count_members_python(lists, words)
+    assert features._compiled_count_members([], words) == []
+    with pytest.raises(TypeError):
+        features._compiled_count_members([("the",)], words)
+    with pytest.raises(TypeError):
+        features._compiled_count_members([["the"]], ["the"])
 
 
 def test_without_the_extension_the_python_reference_runs(monkeypatch):
-    monkeypatch.setattr(features, "_compiled_text_features", None)
+    monkeypatch.setattr(features, "_compiled_text_record", None)
     text = "Without a compiler. Das Ergebnis ist gleich."
-    assert bits(features.text_features.__wrapped__(text)) == bits(features._text_features_python(text))
+    assert bits(features.text_record.__wrapped__(text)) == bits(features._text_record_python(text))
