@@ -90,7 +90,7 @@ def classify(blocks: list[Block], meta: PageMeta = _NO_META) -> list[Paragraph]:
         p2 = revise_in_context(blocks, x1, score_alone(x1, weights), weights)
     p3 = revise_text_story(blocks, p2, weights.threshold) if mode == "text" else p2
     threshold = page_threshold(blocks, p3, weights)
-    return paragraphs(blocks, apply_page_rules(blocks, p3, threshold, meta), threshold)
+    return paragraphs(blocks, apply_page_rules(blocks, p3, threshold, meta, mode == "text"), threshold)
 
 
 def paragraphs(blocks: list[Block], scores: list[float], threshold: float) -> list[Paragraph]:

@@ -7,7 +7,8 @@ from block_factory import AUTHOR_BOX, HARBOUR_BRIEF, PROSE, html_block, text_blo
 
 from consumers.pipeline.model import Block, BlockKind
 from consumers.pipeline.page_rules import (demoted, drop_author_bios, drop_captions, drop_comment_section, drop_repeats,
-                                           drop_site_notices, is_caption, keep_plain_prose)
+                                           drop_site_notices, is_caption, keep_plain_prose,
+                                           require_prose)
 
 
 def test_a_repeated_story_paragraph_is_kept_once():
@@ -123,3 +124,12 @@ def test_plain_prose_is_not_kept_on_a_page_of_menus_or_beside_a_story():
     blocks = [text_block(text, i) for i, text in enumerate(HARBOUR_BRIEF)]
     scores = [0.6, 0.2, 0.3, 0.05]  # the model found a story: its decision stands
     assert keep_plain_prose(blocks, scores, 0.5) is scores
+
+
+def test_a_plain_text_story_without_a_line_of_prose_is_none():
+    labels = [text_block(text, i) for i, text in enumerate(("Report IPR infringement,", "Recalls,", "Return Policy",
+                                                              "AliExpress Multi-Language Sites"))]
+    assert [s >= 0.5 for s in require_prose(labels, [0.6, 0.7, 0.6, 0.65], 0.5)] == [False] * 4
+    brief = [text_block(text, i) for i, text in enumerate(HARBOUR_BRIEF)]
+    scores = [0.6, 0.6, 0.7, 0.2]  # one line of prose vouches for the rest of the story
+    assert require_prose(brief, scores, 0.5) is scores
