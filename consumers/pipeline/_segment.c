@@ -1342,21 +1342,30 @@ done:
     return result;
 }
 
+/* For the tests: the text of one attribute value, which must be ASCII (the walk hands the
+ * others to Python); NULL with an exception otherwise. */
+static const lxb_char_t *ascii_value(PyObject *arg, Py_ssize_t *n, const char *who) {
+    const char *value = PyUnicode_AsUTF8AndSize(arg, n);
+    if (value == NULL)
+        return NULL;
+    if (!is_ascii((const lxb_char_t *) value, (size_t) *n)) {
+        PyErr_Format(PyExc_ValueError, "%s: ASCII values only (others go to Python)", who);
+        return NULL;
+    }
+    return (const lxb_char_t *) value;
+}
+
 /* For the tests: the C hint matcher and style test on one value. */
 static PyObject *hints_of(PyObject *self, PyObject *arg) {
     (void) self;
     Py_ssize_t n;
-    const char *value = PyUnicode_AsUTF8AndSize(arg, &n);
+    const lxb_char_t *value = ascii_value(arg, &n, "hints_of");
     if (value == NULL)
         return NULL;
-    if (!is_ascii((const lxb_char_t *) value, (size_t) n)) {
-        PyErr_SetString(PyExc_ValueError, "hints_of: ASCII values only (others go to Python)");
-        return NULL;
-    }
     lxb_char_t *lowered = PyMem_Malloc(n ? (size_t) n : 1);
     if (lowered == NULL)
         return PyErr_NoMemory();
-    unsigned mask = ascii_hints((const lxb_char_t *) value, (size_t) n, lowered);
+    unsigned mask = ascii_hints(value, (size_t) n, lowered);
     PyMem_Free(lowered);
     PyObject *set = hint_set(mask);
     Py_XINCREF(set);
@@ -1366,14 +1375,10 @@ static PyObject *hints_of(PyObject *self, PyObject *arg) {
 static PyObject *hidden_style(PyObject *self, PyObject *arg) {
     (void) self;
     Py_ssize_t n;
-    const char *value = PyUnicode_AsUTF8AndSize(arg, &n);
+    const lxb_char_t *value = ascii_value(arg, &n, "hidden_style");
     if (value == NULL)
         return NULL;
-    if (!is_ascii((const lxb_char_t *) value, (size_t) n)) {
-        PyErr_SetString(PyExc_ValueError, "hidden_style: ASCII values only (others go to Python)");
-        return NULL;
-    }
-    return PyBool_FromLong(ascii_hidden_style((const lxb_char_t *) value, (size_t) n));
+    return PyBool_FromLong(ascii_hidden_style(value, (size_t) n));
 }
 
 static PyMethodDef methods[] = {
