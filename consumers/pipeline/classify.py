@@ -13,7 +13,8 @@
 4. `page_threshold`   - the decision, stricter when the story sits under one parent element.
 5. `apply_page_rules` - what the models cannot see block by block (page_rules.py): repeats,
                         an article's comment section, captions, the author's box, site notices,
-                        and a short clean item with nothing to set it against.
+                        a short clean item with nothing to set it against, and (plain text) a
+                        story without one line of prose.
 
 Both models are boosted trees (trees.py, evaluated with numpy) in the shipped weights; the
 linear form (one logistic weight vector per stage) is still read, for `--model linear` in the
