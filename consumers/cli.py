@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 
 from .settings import settings_or_exit
 
@@ -17,6 +18,9 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("files", nargs="*", help="JSONL files (stdin when none)")
     clean.add_argument("--workers", type=int, default=1, help="processes to use")
     clean.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    clean.add_argument("--strict-urls", action="store_true",
+                       help="dead-letter records whose url is not an absolute URL, as the stream does "
+                            "(by default they are processed and keyed by their id)")
 
     worker = sub.add_parser("worker", help="run a stream worker (configure with STORYSIFT_* env vars)")
     worker.add_argument("--loglevel", default="INFO")
@@ -46,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "clean":
         from .offline import run_clean
 
-        run_clean(args.files, settings.limits, workers=args.workers, progress=not args.quiet)
+        limits = settings.limits if args.strict_urls else replace(settings.limits, require_absolute_url=False)
+        run_clean(args.files, limits, workers=args.workers, progress=not args.quiet)
         return 0
     if args.command == "worker":
         if args.in_process:

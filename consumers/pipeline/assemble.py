@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .decode import URL_PATTERN
 from .ids import article_id, content_hash, same_site
 from .model import Article, Label, LanguageTag, PageMeta, Paragraph, RawPage, Rejected, RejectReason, TopicTag
 
@@ -44,7 +45,11 @@ def distinct_chars(story: Iterable[Paragraph]) -> int:
 
 
 def key_url(page: RawPage, meta: PageMeta) -> str:
-    """The URL the article is keyed by: its canonical URL when it declares one on its own site."""
+    """The URL the article is keyed by: its canonical URL when it declares one on its own site.
+    A page whose url is not an absolute URL (accepted only without Limits.require_absolute_url)
+    is keyed by its record id: its site is unknown, so no canonical URL can be trusted."""
+    if not URL_PATTERN.search(page.url):
+        return f"record:{page.record_id}" if page.record_id is not None else f"url:{page.url}"
     canonical = meta.canonical_url
     if canonical and canonical.startswith(("http://", "https://")) and same_site(canonical, page.url):
         return canonical

@@ -89,10 +89,10 @@ def record_identity(obj: object) -> tuple[str | None, str | None]:
 
 def page_from_object(obj: dict, limits: Limits) -> RawPage | Failed:
     record_id, url = record_identity(obj)
-    violation = schema_violation(obj)
+    violation = schema_violation(obj, limits.require_absolute_url)
     if violation is not None:
         return Failed(FailureKind.SCHEMA_VIOLATION, violation, record_id, url)
-    assert url is not None
+    url = url or ""  # only without require_absolute_url: a record keyed by its id
     body_or_failure = _body(obj)
     if isinstance(body_or_failure, Failed):
         return Failed(body_or_failure.kind, body_or_failure.message, record_id, url)
@@ -113,18 +113,14 @@ def page_from_object(obj: dict, limits: Limits) -> RawPage | Failed:
     )
 
 
-def schema_violation(obj: dict) -> str | None:
-    """The first way `obj` breaks raw-page.schema.json, or None when it conforms."""
+def schema_violation(obj: dict, require_absolute_url: bool = True) -> str | None:
+    """The first way `obj` breaks raw-page.schema.json, or None when it conforms. Without
+    `require_absolute_url` the url may be missing, empty or any string when the record has an id."""
     version = obj.get("schema_version")
     if "schema_version" in obj and (not _is_int(version) or version not in SUPPORTED_RAW_SCHEMA_VERSIONS):
         return f"unsupported schema_version {str(version)[:20]!r}, expected one of {SUPPORTED_RAW_SCHEMA_VERSIONS}"
-    url = obj.get("url")
-    if not isinstance(url, str):
-        return "'url' is missing or not a string" if url is None else f"'url' is a JSON {_json_type(url)}, not a string"
-    if len(url) > MAX_URL_CHARS:
-        return f"'url' is {len(url)} chars, limit {MAX_URL_CHARS}"
-    if not URL_PATTERN.search(url):
-        return "'url' is not an absolute URL (scheme://...)"
+    if (problem := _url_violation(obj.get("url"), obj.get("id"), require_absolute_url)) is not None:
+        return problem
     record_id = obj.get("id")
     if record_id is not None and not (_is_int(record_id) or isinstance(record_id, str)):
         return f"'id' is a JSON {_json_type(record_id)}, not a string or integer"
@@ -150,6 +146,20 @@ def schema_violation(obj: dict) -> str | None:
     if not isinstance(obj[present[0]], str):
         return f"'{present[0]}' is a JSON {_json_type(obj[present[0]])}, not a string"
     return None
+
+
+def _url_violation(url: object, record_id: object, require_absolute: bool) -> str | None:
+    if url is None and not require_absolute:
+        return None if record_id is not None else "a record without a url needs an id"
+    if not isinstance(url, str):
+        return "'url' is missing or not a string" if url is None else f"'url' is a JSON {_json_type(url)}, not a string"
+    if len(url) > MAX_URL_CHARS:
+        return f"'url' is {len(url)} chars, limit {MAX_URL_CHARS}"
+    if URL_PATTERN.search(url):
+        return None
+    if require_absolute:
+        return "'url' is not an absolute URL (scheme://...)"
+    return None if url.strip() or record_id is not None else "a record without a url needs an id"
 
 
 def _headers_violation(headers: object) -> str | None:

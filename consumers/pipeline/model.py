@@ -69,6 +69,10 @@ class Limits:
     max_unscanned_start_tags: int = 1000  # fewer: no tree-builder blow-up is costly, skip the depth scan
     max_blocks: int = 20_000
     max_seconds: float = 5.0
+    # The stream's contract: a record's url is an absolute URL, or the record is a dead letter (a
+    # crawler bug its team should see). `storysift clean` turns it off by default: files of pages
+    # from datasets often carry an identifier there, or nothing; such pages are keyed by their id.
+    require_absolute_url: bool = True
 
 
 @dataclass(frozen=True)

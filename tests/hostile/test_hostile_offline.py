@@ -120,7 +120,9 @@ def test_storysift_clean_accounts_for_every_line(corpus, validators, tmp_path: P
     source.write_bytes(b"\n".join(lines) + b"\n")
     env = dict(os.environ, STORYSIFT_MAX_SECONDS=str(LIMITS.max_seconds))
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "consumers.cli", "clean", str(source), "--quiet"],
+    # --strict-urls: the corpus's expectations are the stream's contract (a url that is not an
+    # absolute URL is a dead letter); test_offline.py covers the default, which keys such pages
+    proc = subprocess.run([sys.executable, "-m", "consumers.cli", "clean", str(source), "--quiet", "--strict-urls"],
                           capture_output=True, env=env, timeout=900)
     elapsed = time.perf_counter() - started
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]

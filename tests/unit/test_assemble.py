@@ -64,3 +64,17 @@ def test_published_text_is_the_story_or_nothing_for_a_rejected_page():
     assert published_text(story) == "x" * MIN_STORY_CHARS + "\n\n" + "y" * 10
     assert published_text([paragraph("Short story.")]) == ""  # rejected as too short
     assert published_text([paragraph("Home", Label.BOILERPLATE)]) == ""
+
+
+def test_a_page_without_an_absolute_url_is_keyed_by_its_record_id_not_its_canonical_url():
+    from consumers.pipeline.assemble import key_url
+    from consumers.pipeline.model import PageMeta
+
+    meta = PageMeta(canonical_url="https://news.example.org/story")
+    on_site = RawPage(url="https://news.example.org/story?utm_source=x", body="", body_format=BodyFormat.HTML)
+    assert key_url(on_site, meta) == "https://news.example.org/story"
+    # its site is unknown, so a canonical URL could claim anyone's article
+    dataset_row = RawPage(url="hard::news.example.org-story.html", body="", body_format=BodyFormat.HTML,
+                          record_id="0954")
+    assert key_url(dataset_row, meta) == "record:0954"
+    assert key_url(RawPage(url="x.html", body="", body_format=BodyFormat.HTML), meta) == "url:x.html"

@@ -144,3 +144,26 @@ def test_record_identity_reports_only_well_typed_ids_and_a_bounded_url():
     assert record_identity({"id": ["no"], "url": "u" * (MAX_URL_CHARS + 5)}) == (None, "u" * MAX_URL_CHARS)
     assert record_identity(load_json(b'{"id": "a",')) == (None, None)  # unreadable JSON
     assert record_identity(load_json(b'[1, 2]')) == (None, None)
+
+
+LENIENT = Limits(require_absolute_url=False)
+
+
+@pytest.mark.parametrize("fields, url", [
+    ({"url": "hard::news.example.org-story.html", "id": "0954"}, "hard::news.example.org-story.html"),
+    ({"url": "", "id": "7"}, ""),
+    ({"url": None, "id": 7}, ""),
+    ({"id": "7"}, ""),
+    ({"url": "news.example.org/x"}, "news.example.org/x"),  # no id: the url string still keys it
+])
+def test_without_require_absolute_url_a_record_needs_only_an_id_or_some_url(fields, url) -> None:
+    page = decode_record(orjson.dumps({"html": "<p>hi</p>", **fields}), LENIENT)
+    assert isinstance(page, RawPage) and page.url == url
+    strict = decode_record(orjson.dumps({"html": "<p>hi</p>", **fields}), LIMITS)
+    assert isinstance(strict, Failed) and strict.kind is FailureKind.SCHEMA_VIOLATION
+
+
+@pytest.mark.parametrize("fields", [{}, {"url": ""}, {"url": "  "}, {"url": 5, "id": "7"}])
+def test_without_require_absolute_url_a_record_still_needs_a_key(fields) -> None:
+    result = decode_record(orjson.dumps({"html": "<p>hi</p>", **fields}), LENIENT)
+    assert isinstance(result, Failed) and result.kind is FailureKind.SCHEMA_VIOLATION
