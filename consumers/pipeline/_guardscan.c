@@ -671,7 +671,7 @@ static Py_ssize_t comment_end(const Text *t, Py_ssize_t q, Py_ssize_t bound) {
 static int raw_name(const Text *t, Py_ssize_t i, Py_ssize_t bound) {
     static const Py_ssize_t lengths[RAW_COUNT] = {6, 5, 8, 5, 3, 6, 7, 8};
     Py_UCS4 first = at(t, i);
-    if (first < 128 && !strchr("sStTxXiInN", (int)first))
+    if (first < 128 ? !strchr("sStTxXiInN", (int)first) : !is_letter(first))
         return 0;  /* most tags: no raw-text name starts with their letter */
     for (int r = 0; r < RAW_COUNT; r++) {
         const char *name = RAW_NAMES[r];

@@ -90,6 +90,7 @@ PAGES = {
     "raw end tag cut at the end": "<script>a</script",
     "raw text without >": "<b><style a=1",
     "raw attributes counted": "<script " + " ".join(f"a{i}" for i in range(150)) + "></script><b>",
+    "raw attributes named as written": "<ScRiPt " + " ".join(f"a{i}" for i in range(150)) + "></script><b>",
     # SVG and MathML: raw-text elements are ordinary and their content is markup
     "svg title": "<svg><title>a<b>b</b><i></title><u>",
     "svg script": "<svg><script><p><b></script></svg><i>",
@@ -102,6 +103,7 @@ PAGES = {
     "svg raw attributes counted twice": "<svg><script " + " ".join(f"a{i}" for i in range(150)) + "></script>",
     "svg xmp closes p": "<svg><p><xmp><b></xmp><i>",
     "svg raw text cut at the end": "<svg><textarea>" + "<g>" * 6,
+    "svg raw text cut by its container's end": "<svg><script><title>x</script><b><i></svg><u>",
     "math mi boundary": "<math><mi><p><div></p></math><b>",
     # the p rules: button scope, boundaries, formatting left dangling
     "p closed by blocks": "<p><div><p><ul><p>x<h1><p><table><p><li>",
@@ -109,6 +111,8 @@ PAGES = {
     "button scope": "<button><p><div><b>",
     "boundary scope": "<p><table><td><div><b></td><div>",
     "p inside object": "<p><object><p><div></object><div>",
+    "boundary right above p": "<p><object><div><b><p><marquee><ul><i>",
+    "button right above p": "<p><button><div><b><i>",
     # end tags
     "heading end closes any heading": "<h1><b><h2>x</h1><i><u>",
     "heading end with no heading": "<p>x</h6><b><i>",
@@ -136,6 +140,7 @@ PAGES = {
     "nul bytes": "<div\x00><b\x00>x</b\x00><\x00><i>",
     "lt inside names": "<a<b><i<u></i<u><s>",
     "whitespace kinds": "<div\x0b><p\x1c>x<span\u3000>y<b\u2028>z</b\u2028><i\x85></div\t>",
+    "unicode whitespace ends names": "<p\u3000><div\x1c><li\x85><li\u2028><b\u2003></b\u3000><script\xa0><i></script\u2029><u>",
     "non-letter starts": "<1><é><\U0001F600><-x><b>",
     "long s and dotless i": "<ſcript>x<b></ſcript><i><ıframe><u></ıframe><s>",
     "dotted I": "<SCRİPT><b></SCRİPT><i></script><u>",
@@ -186,6 +191,14 @@ def test_every_limit_message_is_reached():
     for needle, html in messages.items():
         [verdict] = assert_same(html, [TIGHT])
         assert verdict is not None and needle in verdict
+    exactly = "<a " + " ".join(f"x{i}" for i in range(4)) + " y" * 140 + ">"  # 5 names, 25 units of work
+    assert assert_same(exactly * 16, [TIGHT]) == [None]  # at the work limit (16 tags of 5), not over it
+    # the same once deferred: 16 tags of 200 one-char names (bound 200, not counted yet), then a tag
+    # without names whose bound makes the deferred ones counted: exactly 16 * 200 ** 2
+    full, empty = "<p" + "".join(" " + chr(0x4e00 + i) for i in range(200)) + ">", "<p" + " " * 300 + ">"
+    limits = replace(DEFAULT, max_tag_attributes=200)
+    assert assert_same(full * 16 + empty, [limits]) == [None]
+    assert "as costly as" in assert_same(full * 17 + empty, [limits])[0]
 
 
 @needs_compiled
