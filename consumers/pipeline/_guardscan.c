@@ -816,8 +816,10 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_RuntimeError, "_guardscan.set_vocabulary was not called");
         return NULL;
     }
-    if (PyUnicode_READY(html) < 0)
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(html) < 0)  /* a legacy str: give it its compact form (3.11 only) */
         return NULL;
+#endif
     Scan s;
     memset(&s, 0, sizeof(s));
     s.html = html;

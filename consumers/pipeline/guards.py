@@ -386,14 +386,19 @@ _SELF_CHECK_LIMITS = (Limits(), Limits(max_dom_depth=6), Limits(max_dom_nodes=30
                       Limits(max_tag_attributes=20), Limits(max_dom_depth=40, max_dom_nodes=80))
 
 
-def _compiled_scan_works() -> bool:
-    if _guardscan is None:
-        return False
+def _guardscan_matches_this_module() -> bool:
+    """_guardscan.c implements these patterns and constants itself, and names svg and math (as
+    feed() names p, button and option): changed here and not there, the compiled scan is not used."""
     implemented = (_guardscan.TOKENS, _guardscan.QUOTED, _guardscan.EQUALS, _guardscan.NAME_SEPARATORS,
                    _guardscan.COUNTED_ATTRS, _guardscan.ATTRIBUTE_WORK_TAGS)
-    if implemented != (_TOKENS.pattern, _QUOTED.pattern, _EQUALS.pattern, _NAME_SEPARATORS.pattern, _COUNTED_ATTRS,
-                       _ATTRIBUTE_WORK_TAGS) or _TOKENS.flags != re.I | re.U or not (_QUOTED.flags == _EQUALS.flags
-                                                                       == _NAME_SEPARATORS.flags == re.U):
+    return (implemented == (_TOKENS.pattern, _QUOTED.pattern, _EQUALS.pattern, _NAME_SEPARATORS.pattern,
+                            _COUNTED_ATTRS, _ATTRIBUTE_WORK_TAGS)
+            and _TOKENS.flags == re.I | re.U and _QUOTED.flags == _EQUALS.flags == _NAME_SEPARATORS.flags == re.U
+            and _FOREIGN == {"svg", "math"})
+
+
+def _compiled_scan_works() -> bool:
+    if _guardscan is None or not _guardscan_matches_this_module():
         return False
     try:
         _guardscan.set_vocabulary(_scan_vocabulary())

@@ -56,6 +56,11 @@ def test_the_install_compiled_the_guard_scan():
 
 
 @needs_compiled
+def test_the_c_copies_of_the_patterns_match_guards():
+    assert guards._guardscan_matches_this_module()
+
+
+@needs_compiled
 def test_html_complexity_uses_the_compiled_scan_within_its_limits(monkeypatch):
     calls = []
     monkeypatch.setattr(guards._guardscan, "scan", lambda *args: calls.append(args) or "stub")
