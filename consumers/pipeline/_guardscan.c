@@ -927,8 +927,12 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_guardscan", NULL, -1, methods};
 
-/* The hash key: random per process (os.urandom), like str's own hash. */
+/* The hash key: random per process (os.urandom), like str's own hash; drawn once, because the
+ * vocabulary table keeps its hashes. */
 static int seed_hash(void) {
+    static int seeded = 0;
+    if (seeded)
+        return 0;
     PyObject *os = PyImport_ImportModule("os");
     if (os == NULL)
         return -1;
@@ -944,6 +948,7 @@ static int seed_hash(void) {
     memcpy(&sip_k0, PyBytes_AS_STRING(bytes), 8);
     memcpy(&sip_k1, PyBytes_AS_STRING(bytes) + 8, 8);
     Py_DECREF(bytes);
+    seeded = 1;
     return 0;
 }
 
