@@ -91,6 +91,7 @@ PAGES = {
     **{f"{name} self-closing syntax": f"<{name}/><b></{name}/><i>" for name in RAW},
     **{f"{name} end tag needs a delimiter": f"<{name}>a</{name}x><b></{name}><i>" for name in RAW},
     **{f"{name} longer name": f"<{name}x><b></{name}x><i>" for name in RAW},
+    "raw text twice": "<script>a</script><b><script>c<p></script><i><SCRIPT></script><u>",
     "raw name cut at the end": "<b><script",
     "raw end tag cut at the end": "<script>a</script",
     "raw text without >": "<b><style a=1",
