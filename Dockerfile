@@ -3,7 +3,7 @@
 # Configure with STORYSIFT_* variables (consumers/settings.py), as on the local path.
 
 FROM python:3.11-slim AS build
-# Build tools only in this stage: the tree walk, text features and segmenter (setup.py) and some dependencies compile C.
+# Build tools only in this stage: the tree walk, text features, segmenter and guard scan (setup.py) and some dependencies compile C.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential \
  && rm -rf /var/lib/apt/lists/*
@@ -22,7 +22,8 @@ COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-index /wheels/*.whl && rm -rf /wheels \
  && python -c "from consumers.pipeline.trees import COMPILED_WALK; assert COMPILED_WALK, 'the C tree walk was not built'" \
  && python -c "from consumers.pipeline.features import COMPILED_TEXT_FEATURES; assert COMPILED_TEXT_FEATURES, 'the C text features were not built'" \
- && python -c "from consumers.pipeline.html_blocks import COMPILED_SEGMENTER; assert COMPILED_SEGMENTER, 'the C segmenter was not built or failed its self-check'"
+ && python -c "from consumers.pipeline.html_blocks import COMPILED_SEGMENTER; assert COMPILED_SEGMENTER, 'the C segmenter was not built or failed its self-check'" \
+ && python -c "from consumers.pipeline.guards import COMPILED_GUARD_SCAN; assert COMPILED_GUARD_SCAN, 'the C guard scan was not built or failed its self-check'"
 USER 10001
 WORKDIR /var/lib/storysift
 # /metrics, /healthz, /readyz (consumers/observability.py)

@@ -13,7 +13,7 @@ PYTEST_PATHS ?= tests
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml setup.py consumers/pipeline/_treewalk.c consumers/pipeline/_textfeatures.c \
-                   consumers/pipeline/_segment.c
+                   consumers/pipeline/_segment.c consumers/pipeline/_guardscan.c
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "make: installing into $(VENV) (log: $(VENV)/pip.log)"
 	@$(PY) -m pip install --disable-pip-version-check -e '.[test]' > $(VENV)/pip.log 2>&1 \

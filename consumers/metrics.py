@@ -22,6 +22,7 @@ from prometheus_client.registry import Collector
 
 from .pipeline import STAGES, StageTimer
 from .pipeline.features import COMPILED_TEXT_FEATURES
+from .pipeline.guards import COMPILED_GUARD_SCAN
 from .pipeline.html_blocks import COMPILED_SEGMENTER
 from .pipeline.model import Article, Failed, FailureKind, Label, Outcome, Rejected, RejectReason
 from .pipeline.trees import COMPILED_WALK
@@ -270,11 +271,12 @@ class _PartitionCollector(Collector):
 def build_info() -> dict[str, str]:
     return {"version": _version("storysift"), "faust": _version("faust-streaming"),
             "python": ".".join(map(str, sys.version_info[:3])),
-            # "numpy" / "python": the C tree walk / text features / segmenter were not built or
-            # (the segmenter) not used (the same scores and blocks, slower per page)
+            # "numpy" / "python": the C tree walk / text features / segmenter / guard scan were not
+            # built or (segmenter, guard scan) not used (the same scores, blocks and verdicts, slower)
             "tree_walk": "compiled" if COMPILED_WALK else "numpy",
             "text_features": "compiled" if COMPILED_TEXT_FEATURES else "python",
-            "segmenter": "compiled" if COMPILED_SEGMENTER else "python"}
+            "segmenter": "compiled" if COMPILED_SEGMENTER else "python",
+            "guard_scan": "compiled" if COMPILED_GUARD_SCAN else "python"}
 
 
 def _version(distribution: str) -> str:

@@ -154,3 +154,4 @@ def test_dockerfile_builds_the_package_on_python_311_slim_and_runs_the_worker():
     assert "COMPILED_WALK" in DOCKERFILE.read_text(), "the image checks that the tree walk was compiled"
     assert "COMPILED_TEXT_FEATURES" in DOCKERFILE.read_text(), "the image checks that the text features were compiled"
     assert "COMPILED_SEGMENTER" in DOCKERFILE.read_text(), "the image checks that the segmenter was compiled"
+    assert "COMPILED_GUARD_SCAN" in DOCKERFILE.read_text(), "the image checks that the guard scan was compiled"

@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from consumers.metrics import (KNOWN_LANGUAGES, KNOWN_TOPICS, LAG_STALE_SECONDS, NO_TOPIC, OTHER, Metrics)
 from consumers.pipeline import STAGES
 from consumers.pipeline.features import COMPILED_TEXT_FEATURES
+from consumers.pipeline.guards import COMPILED_GUARD_SCAN
 from consumers.pipeline.html_blocks import COMPILED_SEGMENTER
 from consumers.pipeline.model import Failed, FailureKind, Label, Rejected, RejectReason
 from consumers.pipeline.trees import COMPILED_WALK
@@ -143,7 +144,9 @@ def test_build_info_names_the_package_version():
     metrics = Metrics(CollectorRegistry())
     [sample] = [s for f in metrics.registry.collect() if f.name == "storysift_build" for s in f.samples]
     assert sample.labels["version"] and sample.labels["version"] != "unknown"
-    assert set(sample.labels) == {"version", "faust", "python", "tree_walk", "text_features", "segmenter"}
+    assert set(sample.labels) == {"version", "faust", "python", "tree_walk", "text_features", "segmenter",
+                                  "guard_scan"}
     assert sample.labels["tree_walk"] == ("compiled" if COMPILED_WALK else "numpy")
     assert sample.labels["text_features"] == ("compiled" if COMPILED_TEXT_FEATURES else "python")
     assert sample.labels["segmenter"] == ("compiled" if COMPILED_SEGMENTER else "python")
+    assert sample.labels["guard_scan"] == ("compiled" if COMPILED_GUARD_SCAN else "python")
