@@ -18,6 +18,7 @@ some blocks moved under the threshold (`demoted`: boilerplate, reported as near 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .bylines import is_person_name
 from .features import factor_by_first_letter
@@ -54,6 +55,13 @@ def drop_repeats(blocks: list[Block], scores: list[float], threshold: float) -> 
         else:
             seen.add(b.text)
     return demoted(scores, repeats, threshold)
+
+
+def demoted_story(blocks: list[Block], scores: list[float], threshold: float,
+                  is_boilerplate: Callable[[Block], bool]) -> list[float]:
+    """`demoted` for the story blocks that `is_boilerplate` picks out."""
+    return demoted(scores, [i for i, (b, s) in enumerate(zip(blocks, scores)) if s >= threshold and is_boilerplate(b)],
+                   threshold)
 
 
 def demoted(scores: list[float], indices: list[int], threshold: float) -> list[float]:
@@ -110,8 +118,7 @@ def drop_captions(blocks: list[Block], scores: list[float], threshold: float) ->
     carry, and extraction benchmarks' gold leaves them out (on wcxb-dev article pages, 89% of the
     <figcaption> text the model kept was not in the gold; of the paragraphs ending with a credit
     it kept, 124 of 125)."""
-    return demoted(scores, [i for i, (b, s) in enumerate(zip(blocks, scores)) if s >= threshold and is_caption(b)],
-                   threshold)
+    return demoted_story(blocks, scores, threshold, is_caption)
 
 
 def drop_author_bios(blocks: list[Block], scores: list[float], threshold: float,
@@ -123,8 +130,7 @@ def drop_author_bios(blocks: list[Block], scores: list[float], threshold: float,
     names = tuple(name for name in authors if is_person_name(name))
     if not names:
         return scores
-    return demoted(scores, [i for i, (b, s) in enumerate(zip(blocks, scores))
-                            if s >= threshold and b.text.startswith(names)], threshold)
+    return demoted_story(blocks, scores, threshold, lambda b: b.text.startswith(names))
 
 
 # Sentences that only the site's own furniture says: cookie and consent banners, form notices,
@@ -142,9 +148,11 @@ def drop_site_notices(blocks: list[Block], scores: list[float], threshold: float
     """Blocks (up to 2,000 characters: consent texts are long) holding one of the site's notices
     become boilerplate. The model mostly rejects them from their markup (cookie, footer hints);
     plain-text pages, and notices inside the article's container, have no markup to tell."""
-    return demoted(scores, [i for i, (b, s) in enumerate(zip(blocks, scores))
-                            if s >= threshold and len(b.text) <= NOTICE_MAX_CHARS and _SITE_NOTICE.search(b.text.lower())],
-                   threshold)
+    return demoted_story(blocks, scores, threshold, is_site_notice)
+
+
+def is_site_notice(block: Block) -> bool:
+    return len(block.text) <= NOTICE_MAX_CHARS and _SITE_NOTICE.search(block.text.lower()) is not None
 
 
 PROSE_MIN_CHARS = 60
