@@ -476,7 +476,7 @@ def context_matrix(blocks: list[Block], p1: list[float], local: np.ndarray,
     out[:, 7] = (index >= text_lo) & (index <= text_hi)
     out[:, 8] = inside_dom
     out[:, 9] = dom_share * inside_dom
-    out[:, 10] = story_coherence(blocks, p1, None, content)
+    out[:, 10] = story_coherence(blocks, p1, content)
     out[:, 11], out[:, 12] = index > last_story, index < first_story
     out[:, 13] = (first_story < index) & (index < last_story)
     out[:, 14] = index / max(1, n - 1)
@@ -675,11 +675,10 @@ def densest_container(blocks: list[Block], p: list[float], lengths: list[int]) -
     return best, held / story_total if story_total else 0.0
 
 
-def story_coherence(blocks: list[Block], p: list[float], lengths: list[int] | None,
-                    content: list[frozenset[str]] | None = None) -> list[float]:
+def story_coherence(blocks: list[Block], p: list[float], content: list[frozenset[str]] | None = None) -> list[float]:
     """Share of a block's content words that also occur in the likely story text (other blocks,
     weighted by first-pass score); teasers of other stories share little vocabulary. `content`:
-    the blocks' content_words when the caller has them (`lengths` is not read). Numbering the
+    the blocks' content_words when the caller has them. Numbering the
     page's words and counting with numpy instead was slower (0.33 against 0.27 ms a page): the
     set operations here already run in C."""
     words = [content_words(b.text) for b in blocks] if content is None else content

@@ -132,7 +132,7 @@ def test_story_coherence_counts_shared_story_words():
         "reservoirs filling quickly after storms", "reservoirs storms farmers", "storms reservoirs",
         "celebrity gossip today"])]
     p = [0.9, 0.8, 0.2, 0.1]
-    coherence = story_coherence(blocks, p, [len(b.text) for b in blocks])
+    coherence = story_coherence(blocks, p)
     assert coherence[2] == 1.0   # both words carried by story blocks (weight > 0.5)
     assert coherence[3] == 0.0
     assert coherence[1] == 2 / 3  # a story block's words need weight above 0.5 + its own score
