@@ -152,8 +152,17 @@ def _scan(html: str, limits: Limits) -> str | None:
     limits fit its 64-bit counts (any int within +-2**40), else in Python. The same either way."""
     values = (limits.max_dom_depth, limits.max_dom_nodes, limits.max_select_options, limits.max_tag_attributes)
     if COMPILED_GUARD_SCAN and all(v.__class__ is int and -_COMPILED_LIMIT <= v <= _COMPILED_LIMIT for v in values):
-        return _guardscan.scan(html, *values, count_attributes)
+        return _scan_compiled(html, limits)
+    return _scan_python(html, limits)
+
+
+def _scan_python(html: str, limits: Limits) -> str | None:
     return _TreeEstimate(limits).feed(_TOKENS.findall(html))
+
+
+def _scan_compiled(html: str, limits: Limits) -> str | None:
+    return _guardscan.scan(html, limits.max_dom_depth, limits.max_dom_nodes, limits.max_select_options,
+                           limits.max_tag_attributes, count_attributes)
 
 
 def _cheap_to_parse(html: str, limits: Limits) -> bool:
@@ -402,12 +411,10 @@ def _compiled_scan_works() -> bool:
         return False
     try:
         _guardscan.set_vocabulary(_scan_vocabulary())
-        found = [_guardscan.scan(_SELF_CHECK_PAGE, limits.max_dom_depth, limits.max_dom_nodes,
-                                 limits.max_select_options, limits.max_tag_attributes, count_attributes)
-                 for limits in _SELF_CHECK_LIMITS]
+        found = [_scan_compiled(_SELF_CHECK_PAGE, limits) for limits in _SELF_CHECK_LIMITS]
     except Exception:  # noqa: BLE001 - any failure means: do not use it
         return False
-    expected = [_TreeEstimate(limits).feed(_TOKENS.findall(_SELF_CHECK_PAGE)) for limits in _SELF_CHECK_LIMITS]
+    expected = [_scan_python(_SELF_CHECK_PAGE, limits) for limits in _SELF_CHECK_LIMITS]
     return found == expected and expected[0] is None and all(expected[1:])
 
 

@@ -496,9 +496,15 @@ def build_blocks(root, limits: Limits, deadline: Deadline) -> list[Block]:
     return _BlockBuilder(limits, deadline).build(root)  # (negative limits: Python's slicing and comparisons)
 
 
+def _walk_compiled(root, limits: Limits, deadline: Deadline) -> list[Block] | str | int:
+    """_segment.walk's answer: the blocks, a str (a tree it leaves to _BlockBuilder) or a limit
+    it hit (1: nodes, else depth)."""
+    return _segment.walk(root.mem_id, limits.max_dom_nodes, limits.max_dom_depth, limits.max_blocks, deadline,
+                         _make_block, _SEGMENT_KINDS, _SEGMENT_LEVELS, _hints_of, _hidden_style)
+
+
 def _build_compiled(root, limits: Limits, deadline: Deadline) -> list[Block]:
-    found = _segment.walk(root.mem_id, limits.max_dom_nodes, limits.max_dom_depth, limits.max_blocks, deadline,
-                          _make_block, _SEGMENT_KINDS, _SEGMENT_LEVELS, _hints_of, _hidden_style)
+    found = _walk_compiled(root, limits, deadline)
     if found.__class__ is list:
         return found
     if found.__class__ is str:  # a tree the compiled walk does not model (see _segment.c)
@@ -560,8 +566,7 @@ def _compiled_segmenter_works() -> bool:
         tree = LexborHTMLParser(_SELF_CHECK_PAGE)
         strip_skipped(tree)
         root = tree.body or tree.root
-        compiled = _segment.walk(root.mem_id, limits.max_dom_nodes, limits.max_dom_depth, limits.max_blocks, deadline,
-                                 _make_block, _SEGMENT_KINDS, _SEGMENT_LEVELS, _hints_of, _hidden_style)
+        compiled = _walk_compiled(root, limits, deadline)
         tree = LexborHTMLParser(_SELF_CHECK_PAGE)
         strip_skipped(tree)
         reference = _BlockBuilder(limits, deadline).build(tree.body or tree.root)

@@ -31,13 +31,7 @@ SWEEP = ([replace(DEFAULT, max_dom_depth=d) for d in range(-1, 14)] + [replace(D
          + [replace(DEFAULT, max_select_options=o) for o in range(-1, 4)] + [DEFAULT, TIGHT])
 
 
-def python(html: str, limits: Limits) -> str | None:
-    return guards._TreeEstimate(limits).feed(guards._TOKENS.findall(html))
-
-
-def compiled(html: str, limits: Limits) -> str | None:
-    return guards._guardscan.scan(html, limits.max_dom_depth, limits.max_dom_nodes, limits.max_select_options,
-                                  limits.max_tag_attributes, guards.count_attributes)
+python, compiled = guards._scan_python, guards._scan_compiled
 
 
 def assert_same(html: str, limits_list=(DEFAULT, TIGHT)) -> list[str | None]:

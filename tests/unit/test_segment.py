@@ -48,11 +48,7 @@ def walked_in_c(html: str) -> bool:
     tree = LexborHTMLParser(html_blocks.unwrap_noscript(html))
     html_blocks.strip_skipped(tree)
     root = tree.body or tree.root
-    limits = Limits()
-    found = html_blocks._segment.walk(root.mem_id, limits.max_dom_nodes, limits.max_dom_depth, limits.max_blocks,
-                                      Deadline.unlimited(), html_blocks._make_block, html_blocks._SEGMENT_KINDS,
-                                      html_blocks._SEGMENT_LEVELS, html_blocks._hints_of, html_blocks._hidden_style)
-    return not isinstance(found, str)
+    return not isinstance(html_blocks._walk_compiled(root, Limits(), Deadline.unlimited()), str)
 
 
 def assert_same(html: str, limits: Limits = Limits()):
@@ -207,9 +203,7 @@ def insert_body(tree):
 def test_trees_the_parser_does_not_build(edit, walked_by):
     limits, deadline = Limits(), Deadline.unlimited()
     root = edited_tree(edit)
-    found = html_blocks._segment.walk(root.mem_id, limits.max_dom_nodes, limits.max_dom_depth, limits.max_blocks,
-                                      deadline, html_blocks._make_block, html_blocks._SEGMENT_KINDS,
-                                      html_blocks._SEGMENT_LEVELS, html_blocks._hints_of, html_blocks._hidden_style)
+    found = html_blocks._walk_compiled(root, limits, deadline)
     assert isinstance(found, str) == (walked_by == "Python")
     compiled = html_blocks._build_compiled(root, limits, deadline)
     assert compiled == html_blocks._BlockBuilder(limits, deadline).build(edited_tree(edit))
