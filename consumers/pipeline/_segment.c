@@ -306,18 +306,23 @@ typedef struct {
     const char *bail; /* why Python must walk this page instead */
 } State;
 
+/* 0, or -1 with MemoryError set */
 static int grow(void **buf, size_t *cap, size_t need, size_t item) {
     if (need <= *cap)
         return 0;
     size_t cap2 = *cap ? *cap : 64;
     while (cap2 < need) {
-        if (cap2 > ((size_t) PY_SSIZE_T_MAX) / 2 / item)
+        if (cap2 > ((size_t) PY_SSIZE_T_MAX) / 2 / item) {
+            PyErr_NoMemory();
             return -1;
+        }
         cap2 *= 2;
     }
     void *grown = PyMem_Realloc(*buf, cap2 * item);
-    if (grown == NULL)
+    if (grown == NULL) {
+        PyErr_NoMemory();
         return -1;
+    }
     *buf = grown;
     *cap = cap2;
     return 0;
@@ -337,11 +342,12 @@ static void state_free(State *s) {
 static int append_text(State *s, const lxb_char_t *data, size_t len) {
     if (len == 0)
         return 0;
-    if (len > ((size_t) PY_SSIZE_T_MAX) - s->text_len ||
-        grow((void **) &s->text, &s->text_cap, s->text_len + len, 1) < 0) {
+    if (len > ((size_t) PY_SSIZE_T_MAX) - s->text_len) {
         PyErr_NoMemory();
         return -1;
     }
+    if (grow((void **) &s->text, &s->text_cap, s->text_len + len, 1) < 0)
+        return -1;
     memcpy(s->text + s->text_len, data, len);
     s->text_len += len;
     return 0;
@@ -363,10 +369,8 @@ static int check_deadline(State *s) {
 }
 
 static Py_ssize_t new_run(State *s, Py_ssize_t frame, Py_ssize_t after) {
-    if (grow((void **) &s->runs, &s->runs_cap, s->n_runs + 1, sizeof(Run)) < 0) {
-        PyErr_NoMemory();
+    if (grow((void **) &s->runs, &s->runs_cap, s->n_runs + 1, sizeof(Run)) < 0)
         return -1;
-    }
     Py_ssize_t r = (Py_ssize_t) s->n_runs++;
     s->runs[r].start = s->runs[r].end = s->text_len;
     s->runs[r].links = 0;
@@ -444,10 +448,8 @@ static void add_piece(State *s, Open *holder, Py_ssize_t chars) {
 
 static int push_open(State *s, const lxb_dom_node_t *node, Py_ssize_t frame, Py_ssize_t owner,
                      Py_ssize_t depth, int is_a, int in_link) {
-    if (grow((void **) &s->open, &s->open_cap, s->n_open + 1, sizeof(Open)) < 0) {
-        PyErr_NoMemory();
+    if (grow((void **) &s->open, &s->open_cap, s->n_open + 1, sizeof(Open)) < 0)
         return -1;
-    }
     Open *o = &s->open[s->n_open++];
     o->node = node;
     o->frame = frame;
@@ -500,10 +502,8 @@ static int open_element(State *s, const lxb_dom_node_t *node, Py_ssize_t max_nod
         Py_ssize_t owner = parent->owner;
         s->frames[owner].has_frames = 1;
         s->runs[s->frames[owner].last_run].end = s->text_len;
-        if (grow((void **) &s->frames, &s->frames_cap, s->n_frames + 1, sizeof(Frame)) < 0) {
-            PyErr_NoMemory();
+        if (grow((void **) &s->frames, &s->frames_cap, s->n_frames + 1, sizeof(Frame)) < 0)
             return -1;
-        }
         Frame *f = &s->frames[s->n_frames++];
         init_frame(f, node, owner, serial, tag);
         if (new_run(s, serial, -1) < 0)
@@ -570,10 +570,8 @@ static int on_text(State *s, const lxb_dom_node_t *node) {
 
 /* Phase 1: frames, runs and link characters. 0, -1 (Python error), TOO_MANY_NODES; s->bail. */
 static int walk_tree(State *s, const lxb_dom_node_t *root, Py_ssize_t max_nodes, Py_ssize_t max_depth) {
-    if (grow((void **) &s->frames, &s->frames_cap, 1, sizeof(Frame)) < 0) {
-        PyErr_NoMemory();
+    if (grow((void **) &s->frames, &s->frames_cap, 1, sizeof(Frame)) < 0)
         return -1;
-    }
     init_frame(&s->frames[s->n_frames++], root, -1, 0, -1);
     if (new_run(s, 0, -1) < 0 || push_open(s, root, 0, 0, 0, 0, 0) < 0)
         return -1;
@@ -650,7 +648,7 @@ static PyObject *block_text(State *s, size_t start, size_t end, void **scratch, 
         ;
     if (k == n) { /* ASCII: on the bytes */
         if (grow(scratch, scratch_cap, n, 1) < 0)
-            return PyErr_NoMemory();
+            return NULL;
         char *out = *scratch;
         size_t m = 0;
         int space = 0;
@@ -686,7 +684,7 @@ static PyObject *block_text(State *s, size_t start, size_t end, void **scratch, 
     /* the scratch's capacity counts bytes (the ASCII path above uses it too) */
     if (grow(scratch, scratch_cap, (size_t) length * sizeof(Py_UCS4), 1) < 0) {
         Py_DECREF(raw);
-        return PyErr_NoMemory();
+        return NULL;
     }
     Py_UCS4 *out = *scratch;
     Py_ssize_t m = 0;
@@ -964,10 +962,8 @@ static int is_ascii(const lxb_char_t *s, size_t n) {
 /* _hints_of(value) as a mask; value as selectolax decodes it. -1 on error. */
 static long value_hints(Props *p, const lxb_char_t *value, size_t n) {
     if (is_ascii(value, n)) {
-        if (grow((void **) &p->lowered, &p->lowered_cap, n, 1) < 0) {
-            PyErr_NoMemory();
+        if (grow((void **) &p->lowered, &p->lowered_cap, n, 1) < 0)
             return -1;
-        }
         return (long) ascii_hints(value, n, p->lowered);
     }
     PyObject *str = PyUnicode_DecodeUTF8((const char *) value, (Py_ssize_t) n, "replace");
@@ -1066,10 +1062,8 @@ static int frame_props(State *s, Props *p, Py_ssize_t k) {
 static int know_frame(State *s, Props *p, Py_ssize_t k, Py_ssize_t **chain, size_t *chain_cap) {
     size_t n = 0;
     for (Py_ssize_t at = k; !s->frames[at].props_known; at = s->frames[at].parent) {
-        if (grow((void **) chain, chain_cap, n + 1, sizeof(Py_ssize_t)) < 0) {
-            PyErr_NoMemory();
+        if (grow((void **) chain, chain_cap, n + 1, sizeof(Py_ssize_t)) < 0)
             return -1;
-        }
         (*chain)[n++] = at;
     }
     while (n-- > 0) {
@@ -1213,10 +1207,8 @@ static int emit_frame(Emitter *e, Py_ssize_t serial) {
         return status;
     size_t n_later = 0;
     for (Py_ssize_t r = first->next; r >= 0; r = s->runs[r].next) {
-        if (grow((void **) &e->later, &e->later_cap, n_later + 1, sizeof(Py_ssize_t)) < 0) {
-            PyErr_NoMemory();
+        if (grow((void **) &e->later, &e->later_cap, n_later + 1, sizeof(Py_ssize_t)) < 0)
             return -1;
-        }
         e->later[n_later++] = r;
     }
     while (n_later-- > 0) { /* pushed last first: the next due on top */
@@ -1230,7 +1222,6 @@ static int emit_frame(Emitter *e, Py_ssize_t serial) {
         }
         if (grow((void **) &e->stack, &e->stack_cap, e->n_stack + 1, sizeof(Deferred)) < 0) {
             Py_DECREF(text);
-            PyErr_NoMemory();
             return -1;
         }
         Deferred *d = &e->stack[e->n_stack++];
@@ -1322,10 +1313,13 @@ static PyObject *walk(PyObject *self, PyObject *args) {
     if ((e.blocks = PyList_New(0)) == NULL)
         goto done;
     status = emit_all(&e);
+    /* a Python error raises, as in phase 1, even when a bail was noted first (block_text clears
+     * its own UnicodeDecodeError before noting one: no error is pending for a bail alone) */
+    if (status < 0)
+        goto done;
     if (s.bail != NULL) {
-        PyErr_Clear();
         result = PyUnicode_FromString(s.bail);
-    } else if (status == 0) {
+    } else {
         result = e.blocks;
         e.blocks = NULL;
     }
